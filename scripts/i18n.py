@@ -1,0 +1,90 @@
+"""Keep the French and English catalogues complete.
+
+    python scripts/i18n.py check              # exit 1 listing untranslated/fuzzy entries
+    python scripts/i18n.py fill-en            # English catalogue: msgstr = msgid (sources are English)
+    python scripts/i18n.py apply-fr FILE.tsv  # set French msgstr from "msgid<TAB>msgstr" lines
+
+Run `make messages` first to extract new strings.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = {
+    lang: ROOT / "locale" / lang / "LC_MESSAGES" / "django.po" for lang in ("fr", "en")
+}
+
+
+def problems() -> list[str]:
+    found = []
+    for lang, path in CATALOGUES.items():
+        if not path.exists():
+            found.append(f"{path}: missing")
+            continue
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete:
+                continue
+            if "fuzzy" in entry.flags:
+                found.append(f"{lang}: fuzzy: {entry.msgid!r}")
+            elif not entry.translated():
+                found.append(f"{lang}: untranslated: {entry.msgid!r}")
+    return found
+
+
+def fill_en() -> None:
+    po = polib.pofile(str(CATALOGUES["en"]))
+    for entry in po:
+        if entry.msgid_plural:
+            entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+        elif not entry.msgstr:
+            entry.msgstr = entry.msgid
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+    po.save()
+
+
+def apply_fr(tsv: Path) -> None:
+    po = polib.pofile(str(CATALOGUES["fr"]))
+    by_id = {e.msgid: e for e in po}
+    for number, line in enumerate(tsv.read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        msgid, msgstr = parts[0].replace("\\n", "\n"), parts[1].replace("\\n", "\n")
+        entry = by_id.get(msgid)
+        if entry is None:
+            print(f"line {number}: no such msgid: {msgid!r}")
+            continue
+        if entry.msgid_plural:
+            plural = parts[2].replace("\\n", "\n") if len(parts) > 2 else msgstr
+            entry.msgstr_plural = {0: msgstr, 1: plural}
+        else:
+            entry.msgstr = msgstr
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+    po.save()
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["check"]:
+        issues = problems()
+        for issue in issues:
+            print(issue)
+        return 1 if issues else 0
+    if argv[:1] == ["fill-en"]:
+        fill_en()
+        return 0
+    if argv[:1] == ["apply-fr"] and len(argv) == 2:
+        apply_fr(Path(argv[1]))
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

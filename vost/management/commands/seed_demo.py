@@ -1,0 +1,34 @@
+"""Load the demo: one account per role (later issues add the `demo` activation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.services import demo_users_seed
+from vost.env import env_secret
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts and data. Idempotent: run it as often as you like."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Allow seeding with DEBUG off (known passwords: never on a real instance).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "seed_demo creates accounts with a known password; refusing with DEBUG off. "
+                "Pass --allow-production for a demo or training instance."
+            )
+        password = env_secret("VOST_DEMO_PASSWORD") or "vost-demo-2026"
+        people = demo_users_seed(password=password)
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {password}):"))
+        for person in people:
+            self.stdout.write(f"  {person.username:<14} {person.role}")
