@@ -74,9 +74,12 @@ def bench_starts(count: int) -> list[dict[str, float]]:
     for attempt in range(count):
         port = devenv.free_port()
         started = time.monotonic()
-        proc = subprocess.Popen(  # noqa: S603
-            [PY, "scripts/devenv.py", "run"], cwd=ROOT, env={**os.environ, "PORT": str(port)},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        proc = subprocess.Popen(
+            [PY, "scripts/devenv.py", "run"],
+            cwd=ROOT,
+            env={**os.environ, "PORT": str(port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         if not wait_http(f"http://127.0.0.1:{port}/healthz", 120):
             proc.kill()
@@ -90,10 +93,19 @@ def bench_starts(count: int) -> list[dict[str, float]]:
         stop = time.monotonic() - stop_started
         time.sleep(0.5)
         left = [pid for pid in tree if Path(f"/proc/{pid}").exists()]
-        results.append({"attempt": attempt + 1, "start_s": up, "stop_s": stop,
-                        "processes": len(tree), "left_behind": len(left)})
-        print(f"  start {attempt + 1}: up in {up:.1f} s, stopped in {stop:.1f} s, "
-              f"{len(tree)} processes, {len(left)} left behind")
+        results.append(
+            {
+                "attempt": attempt + 1,
+                "start_s": up,
+                "stop_s": stop,
+                "processes": len(tree),
+                "left_behind": len(left),
+            }
+        )
+        print(
+            f"  start {attempt + 1}: up in {up:.1f} s, stopped in {stop:.1f} s, "
+            f"{len(tree)} processes, {len(left)} left behind"
+        )
     return results
 
 
@@ -106,22 +118,55 @@ def percentile(values: list[float], pct: float) -> float:
 def bench_http(requests: int) -> dict[str, dict[str, float]]:
     with devenv.services() as svc:
         env = devenv.django_env(svc.env)
-        env.update({"DJANGO_DEBUG": "false", "DJANGO_SECURE_SSL_REDIRECT": "false",
-                    "DJANGO_SESSION_COOKIE_SECURE": "false", "DJANGO_CSRF_COOKIE_SECURE": "false",
-                    "VOST_STATIC_MANIFEST": "false", "DJANGO_LOG_LEVEL": "warning",
-                    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"})
+        env.update(
+            {
+                "DJANGO_DEBUG": "false",
+                "DJANGO_SECURE_SSL_REDIRECT": "false",
+                "DJANGO_SESSION_COOKIE_SECURE": "false",
+                "DJANGO_CSRF_COOKIE_SECURE": "false",
+                "VOST_STATIC_MANIFEST": "false",
+                "DJANGO_LOG_LEVEL": "warning",
+                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            }
+        )
         devenv.prepare_app(env)
         port = devenv.free_port()
-        web = subprocess.Popen(  # noqa: S603
-            [str(ROOT / ".venv/bin/gunicorn"), "vost.wsgi:application", "--bind",
-             f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
-        worker = subprocess.Popen(  # noqa: S603
-            [str(ROOT / ".venv/bin/celery"), "-A", "vost", "worker", "-l", "warning",
-             "--concurrency", "1", "-n", f"bench{port}@%h"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+        web = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "vost.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        worker = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/celery"),
+                "-A",
+                "vost",
+                "worker",
+                "-l",
+                "warning",
+                "--concurrency",
+                "1",
+                "-n",
+                f"bench{port}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             if not wait_http(base + "/readyz", 60):
@@ -143,11 +188,16 @@ def bench_http(requests: int) -> dict[str, dict[str, float]]:
                     latencies = list(pool.map(one, range(requests)))
                 elapsed = time.perf_counter() - t0
                 results[path] = {
-                    "p50_ms": statistics.median(latencies), "p95_ms": percentile(latencies, 95),
-                    "p99_ms": percentile(latencies, 99), "rps": requests / elapsed}
+                    "p50_ms": statistics.median(latencies),
+                    "p95_ms": percentile(latencies, 95),
+                    "p99_ms": percentile(latencies, 99),
+                    "rps": requests / elapsed,
+                }
                 r = results[path]
-                print(f"  {path:<18} p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
-                      f"p99 {r['p99_ms']:6.1f} ms  {r['rps']:7.1f} req/s")
+                print(
+                    f"  {path:<18} p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
+                    f"p99 {r['p99_ms']:6.1f} ms  {r['rps']:7.1f} req/s"
+                )
             return results
         finally:
             for proc in (web, worker):
@@ -156,21 +206,33 @@ def bench_http(requests: int) -> dict[str, dict[str, float]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--requests", type=int, default=600)
     args = parser.parse_args()
-    print(f"VOST Hub foundation benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-          f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print(f"1. `make run` start/stop ({args.starts} runs, services and venv already installed)")
+    print(
+        f"VOST Hub foundation benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    print(
+        f"1. `make run` start/stop ({args.starts} runs, services and venv already installed)"
+    )
     starts = bench_starts(args.starts)
-    print(f"2. HTTP under gunicorn (2 workers), {args.requests} requests per path, 8 client threads")
+    print(
+        f"2. HTTP under gunicorn (2 workers), {args.requests} requests per path, 8 client threads"
+    )
     bench_http(args.requests)
     warm = [s["start_s"] for s in starts[1:]] or [starts[0]["start_s"]]
     print("summary:")
-    print(f"  second and later starts: median {statistics.median(warm):.1f} s (goal < 30 s)")
-    print(f"  stops: max {max(s['stop_s'] for s in starts):.1f} s; processes left behind: "
-          f"{sum(s['left_behind'] for s in starts)}")
+    print(
+        f"  second and later starts: median {statistics.median(warm):.1f} s (goal < 30 s)"
+    )
+    print(
+        f"  stops: max {max(s['stop_s'] for s in starts):.1f} s; processes left behind: "
+        f"{sum(s['left_behind'] for s in starts)}"
+    )
     return 0 if all(s["left_behind"] == 0 for s in starts) else 1
 
 
