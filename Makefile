@@ -11,12 +11,14 @@ help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 setup:  ## install system packages (apt) and .venv from uv.lock; idempotent
-	@bash scripts/bootstrap.sh
+	@bash scripts/bootstrap.sh test
 
-run: setup  ## start the app (embedded PostGIS + Redis unless DATABASE_URL/REDIS_URL), demo loaded
+run:  ## start the app (embedded PostGIS + Redis unless DATABASE_URL/REDIS_URL), demo loaded
+	@bash scripts/bootstrap.sh run
 	@exec $(PY) scripts/devenv.py run
 
-test: setup  ## lint, checks and the whole test suite; ARGS="..." go to pytest
+test:  ## lint, checks and the whole test suite; ARGS="..." go to pytest
+	@bash scripts/bootstrap.sh test
 	@exec $(PY) scripts/devenv.py test $(ARGS)
 
 lint: setup  ## ruff and mypy only

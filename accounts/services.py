@@ -101,7 +101,7 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
 
 @transaction.atomic
 def demo_users_seed(*, password: str) -> list[DemoPerson]:
-    """Create (or reset the password of) one demo account per role; safe to repeat."""
+    """Create the demo accounts that are missing (one per role); safe to repeat."""
     for person in DEMO_PEOPLE:
         user, created = User.objects.get_or_create(
             username=person.username,
@@ -114,7 +114,9 @@ def demo_users_seed(*, password: str) -> list[DemoPerson]:
                 "is_superuser": person.is_superuser,
             },
         )
-        if created or not user.check_password(password):
+        # Only on creation: hashing (PBKDF2) seven passwords on every `make run` costs
+        # seconds, and a demo password changed by hand is the person's choice.
+        if created:
             user.set_password(password)
             user.save(update_fields=["password"])
     return list(DEMO_PEOPLE)

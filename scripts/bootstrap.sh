@@ -8,11 +8,14 @@ say() { printf '\033[1;34m[vost]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[vost] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # --- system packages -------------------------------------------------------
-# postgresql-postgis follows the distribution's default PostgreSQL; gdal-bin
-# brings libgdal/libgeos/libproj for GeoDjango; gettext for compilemessages;
-# chromium for the browser tests and screenshots.
-SYSTEM_PACKAGES=(postgresql postgresql-contrib postgresql-postgis gdal-bin gettext
-                 chromium fonts-dejavu-core ca-certificates)
+# Always: GDAL (GeoDjango loads libgdal/libgeos/libproj) and gettext (compilemessages).
+# Without DATABASE_URL: PostgreSQL + PostGIS for the embedded cluster
+# (postgresql-postgis follows the distribution's default PostgreSQL).
+# For `make test`: Chromium for the browser tests and screenshots.
+PURPOSE=${1:-run}
+SYSTEM_PACKAGES=(gdal-bin gettext ca-certificates)
+[[ -n "${DATABASE_URL:-}${DATABASE_URL_FILE:-}" ]] || SYSTEM_PACKAGES+=(postgresql postgresql-contrib postgresql-postgis)
+[[ "$PURPOSE" != test ]] || SYSTEM_PACKAGES+=(chromium fonts-dejavu-core)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -25,8 +28,9 @@ fi
 if ((${#missing[@]})); then
   if ! command -v apt-get >/dev/null 2>&1; then
     die "missing system packages (${missing[*]}) and no apt-get on this machine.
-       Install PostgreSQL with PostGIS, GDAL, gettext and Chromium with your package
-       manager, or set DATABASE_URL to an existing PostGIS database."
+       Install GDAL and gettext (and Chromium for the tests) with your package manager;
+       for the database, install PostgreSQL with PostGIS, or set DATABASE_URL to an
+       existing PostGIS database: DATABASE_URL=postgis://user:password@host:5432/vost make $PURPOSE"
   fi
   if [[ $(id -u) -eq 0 ]]; then SUDO=(); elif command -v sudo >/dev/null 2>&1; then SUDO=(sudo); else
     die "missing system packages: ${missing[*]}. Run as root or install sudo, or install them by hand:
@@ -38,7 +42,7 @@ if ((${#missing[@]})); then
   "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed (see above)"
 elif ! command -v dpkg-query >/dev/null 2>&1; then
-  say "no dpkg on this machine: skipping system packages (PostgreSQL/PostGIS, GDAL, gettext, Chromium must already be installed)"
+  say "no dpkg on this machine: skipping system packages (GDAL, gettext, and PostgreSQL/PostGIS unless DATABASE_URL is set, must already be installed)"
 fi
 
 # --- Python >= 3.12 --------------------------------------------------------

