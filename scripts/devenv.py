@@ -200,7 +200,8 @@ class Postgres:
         self.bindir = self._find_bindir()
         major = self.bindir.parent.name
         self._prepare_base()
-        self.base = self.base.resolve()  # the postgres user may only reach the real path
+        # The postgres user may only reach the real path, not a link under /root or /tmp.
+        self.base = self.base.resolve()
         password_file = self.base / "password"
         if not (self.data / "PG_VERSION").exists():
             if self.data.exists() and any(self.data.iterdir()):
