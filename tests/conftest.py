@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import UserFactory
+from tests.factories import ActivationFactory, UserFactory, make_member
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -39,6 +39,18 @@ def user(db: None) -> Any:
 @pytest.fixture
 def user_factory(db: None) -> type[UserFactory]:
     return UserFactory
+
+
+@pytest.fixture
+def activation(db: None) -> Any:
+    """An active crisis activation under an active agreement (Montpellier area)."""
+    return ActivationFactory()
+
+
+@pytest.fixture
+def member_factory(db: None) -> Any:
+    """member_factory(activation, role) -> ActivationMember set up as the rules require."""
+    return make_member
 
 
 @pytest.fixture

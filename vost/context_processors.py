@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    """Site name and the language choices for the switcher."""
+    """Site name, the language choices for the switcher, the map tiles."""
     return {
         "vost_site_name": settings.VOST_SITE_NAME,
         "site_languages": settings.LANGUAGES,

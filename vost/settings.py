@@ -61,8 +61,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "django_htmx",
+    "django.contrib.postgres",
     "vost",
     "accounts",
+    "activations",
 ]
 
 MIDDLEWARE = [

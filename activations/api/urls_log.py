@@ -1,0 +1,5 @@
+"""API routes: log (see activations/api/log.py)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,201 @@
+"""The one place that decides who may see or do what in organisations and activations.
+
+Views and API endpoints get objects only through the ``*_get_for_user`` functions
+below: "missing" and "not yours" both raise Http404, a known object with the
+wrong role raises PermissionDenied (403). List selectors start from
+``*_visible_to`` querysets and only narrow them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from activations.models import (
+    Activation,
+    ActivationMember,
+    Agreement,
+    Organisation,
+    OrganisationMember,
+)
+
+Role = ActivationMember.Role
+AnyUser = User | AnonymousUser
+
+
+class Action(StrEnum):
+    VIEW = "view"  # overview: status, area, objectives, who is on duty
+    VIEW_LOG = "view_log"
+    WRITE_LOG = "write_log"
+    EXPORT_LOG = "export_log"
+    VIEW_ROSTER = "view_roster"
+    SIGN_UP = "sign_up"  # put oneself on a shift, check in and out
+    MANAGE_ROSTER = "manage_roster"  # create shifts, assign people
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE = "manage"  # edit, open, standby, close, archive
+
+
+ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
+    Role.COORDINATOR: frozenset(Action),
+    Role.TEAM_LEAD: frozenset(
+        {
+            Action.VIEW,
+            Action.VIEW_LOG,
+            Action.WRITE_LOG,
+            Action.EXPORT_LOG,
+            Action.VIEW_ROSTER,
+            Action.SIGN_UP,
+        }
+    ),
+    Role.VOLUNTEER: frozenset(
+        {
+            Action.VIEW,
+            Action.VIEW_LOG,
+            Action.WRITE_LOG,
+            Action.VIEW_ROSTER,
+            Action.SIGN_UP,
+        }
+    ),
+    # The authority's liaison sees the activation, never the team's internals.
+    Role.LIAISON: frozenset({Action.VIEW}),
+    Role.OBSERVER: frozenset({Action.VIEW, Action.VIEW_LOG, Action.VIEW_ROSTER}),
+}
+
+
+def role_allows(role: str | None, action: Action) -> bool:
+    return role is not None and action in ROLE_ACTIONS[role]
+
+
+# --- organisations ----------------------------------------------------------
+def coordinated_teams(user: AnyUser) -> QuerySet[Organisation]:
+    """VOST teams the user coordinates."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.VOST_TEAM,
+        members__user=user,
+        members__role=OrganisationMember.Role.COORDINATOR,
+    )
+
+
+def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
+    """Own organisations, partners of teams the user coordinates, and those they manage."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    teams = coordinated_teams(user).values("pk")
+    return Organisation.objects.filter(
+        Q(members__user=user)
+        | Q(managed_by__in=teams)
+        | Q(agreements_as_authority__vost_team__in=teams)
+    ).distinct()
+
+
+def organisation_can_manage(user: AnyUser, organisation: Organisation) -> bool:
+    teams = set(coordinated_teams(user).values_list("pk", flat=True))
+    if organisation.kind == Organisation.Kind.VOST_TEAM:
+        return organisation.pk in teams
+    return organisation.managed_by_id in teams
+
+
+def organisation_get_for_user(
+    *, user: AnyUser, organisation_id: int, manage: bool = False
+) -> Organisation:
+    """The organisation if the user may see it (404 otherwise); 403 if `manage` and they may not."""
+    organisation = organisations_visible_to(user).filter(pk=organisation_id).first()
+    if organisation is None:
+        raise Http404
+    if manage and not organisation_can_manage(user, organisation):
+        raise PermissionDenied
+    return organisation
+
+
+# --- agreements ---------------------------------------------------------------
+def agreements_visible_to(user: AnyUser) -> QuerySet[Agreement]:
+    """Agreements of teams the user coordinates, and of authorities the user belongs to."""
+    if not user.is_authenticated:
+        return Agreement.objects.none()
+    return Agreement.objects.filter(
+        Q(vost_team__in=coordinated_teams(user).values("pk"))
+        | Q(authority__members__user=user)
+    ).distinct()
+
+
+def agreement_can_manage(user: AnyUser, agreement: Agreement) -> bool:
+    return coordinated_teams(user).filter(pk=agreement.vost_team_id).exists()
+
+
+def agreement_get_for_user(
+    *, user: AnyUser, agreement_id: int, manage: bool = False
+) -> Agreement:
+    agreement = (
+        agreements_visible_to(user)
+        .select_related("vost_team", "authority")
+        .filter(pk=agreement_id)
+        .first()
+    )
+    if agreement is None:
+        raise Http404
+    if manage and not agreement_can_manage(user, agreement):
+        raise PermissionDenied
+    return agreement
+
+
+# --- activations ----------------------------------------------------------------
+def activation_role(*, user: AnyUser, activation: Activation) -> str | None:
+    """The user's role in the activation: their membership, or coordinator of the lead team."""
+    if not user.is_authenticated:
+        return None
+    member = ActivationMember.objects.filter(activation=activation, user=user).first()
+    if member is not None:
+        return member.role
+    if coordinated_teams(user).filter(pk=activation.lead_team_id).exists():
+        return Role.COORDINATOR
+    return None
+
+
+def activations_visible_to(user: AnyUser) -> QuerySet[Activation]:
+    if not user.is_authenticated:
+        return Activation.objects.none()
+    return Activation.objects.filter(
+        Q(members__user=user) | Q(lead_team__in=coordinated_teams(user).values("pk"))
+    ).distinct()
+
+
+def activation_get_for_user(
+    *, user: AnyUser, slug: str, action: Action = Action.VIEW
+) -> Activation:
+    """The activation, if the user has a role in it allowing `action`.
+
+    Missing and not-a-member both raise Http404; a member without the right raises
+    PermissionDenied. The role is attached as ``activation.viewer_role``.
+    """
+    activation = (
+        Activation.objects.select_related("agreement", "lead_team", "authority")
+        .filter(slug=slug)
+        .first()
+    )
+    if activation is None:
+        raise Http404
+    role = activation_role(user=user, activation=activation)
+    if role is None:
+        raise Http404
+    if not role_allows(role, action):
+        raise PermissionDenied
+    activation.viewer_role = role  # type: ignore[attr-defined]
+    return activation
+
+
+def activation_allowed_actions(
+    *, user: AnyUser, activation: Activation
+) -> frozenset[Action]:
+    role = getattr(activation, "viewer_role", None) or activation_role(
+        user=user, activation=activation
+    )
+    return ROLE_ACTIONS[role] if role else frozenset()
