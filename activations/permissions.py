@@ -8,7 +8,7 @@ wrong role raises PermissionDenied (403). List selectors start from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Final
 
@@ -16,6 +16,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from accounts.models import User
 from activations.models import (
@@ -160,6 +163,25 @@ def activation_role(*, user: AnyUser, activation: Activation) -> str | None:
     return None
 
 
+def activation_roles(
+    *, user: AnyUser, activations: Iterable[Activation]
+) -> dict[int, str]:
+    """The user's role in each of `activations` (as activation_role, in two queries)."""
+    activations = list(activations)
+    if not user.is_authenticated or not activations:
+        return {}
+    roles: dict[int, str] = dict(
+        ActivationMember.objects.filter(
+            user=user, activation__in=[a.pk for a in activations]
+        ).values_list("activation_id", "role")
+    )
+    teams = set(coordinated_teams(user).values_list("pk", flat=True))
+    for activation in activations:
+        if activation.pk not in roles and activation.lead_team_id in teams:
+            roles[activation.pk] = Role.COORDINATOR
+    return roles
+
+
 def activations_visible_to(user: AnyUser) -> QuerySet[Activation]:
     if not user.is_authenticated:
         return Activation.objects.none()
@@ -199,3 +221,31 @@ def activation_allowed_actions(
         user=user, activation=activation
     )
     return ROLE_ACTIONS[role] if role else frozenset()
+
+
+def vost_team_can_create(user: AnyUser) -> bool:
+    """Only staff create VOST teams; a team's coordinators record its authorities."""
+    return user.is_authenticated and user.is_staff
+
+
+# --- the REST API's face of the same rules -------------------------------------
+class IsActivationMember(BasePermission):
+    """DRF permission calling ``activation_get_for_user`` for the URL's ``slug``.
+
+    The view maps HTTP methods to actions in ``activation_actions``; a method not
+    listed needs Action.VIEW (a member then gets 405, a stranger 404). Missing and
+    not-a-member raise Http404, the wrong role PermissionDenied. The activation,
+    with its ``viewer_role``, is left on ``view.activation``.
+    """
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not isinstance(user, User) or not user.is_authenticated:
+            return False  # DRF answers 401
+        actions: Mapping[str, Action] = getattr(view, "activation_actions", {})
+        view.activation = activation_get_for_user(  # type: ignore[attr-defined]
+            user=user,
+            slug=view.kwargs["slug"],
+            action=actions.get(request.method or "GET", Action.VIEW),
+        )
+        return True

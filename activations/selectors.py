@@ -223,6 +223,13 @@ def log_entries(
     return qs.order_by("-at", "-id")
 
 
+def log_authors(*, activation: Activation) -> QuerySet[User]:
+    """People who wrote in the activation's log (for the author filter)."""
+    return User.objects.filter(
+        pk__in=activation.log_entries.filter(author__isnull=False).values("author_id")
+    ).order_by("last_name", "first_name", "username")
+
+
 def _safe_cell(value: str) -> str:
     # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
     return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value

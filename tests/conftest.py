@@ -31,6 +31,16 @@ def pytest_collection_modifyitems(
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Code called directly by tests (services, tasks) speaks English; requests still
+    pick their own language through the middleware."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def user(db: None) -> Any:
     return UserFactory()

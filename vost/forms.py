@@ -14,7 +14,9 @@ from vost.geo import MAX_BYTES, AreaFileError, area_from_geojson, area_from_uplo
 class AreaField(forms.CharField):
     """A MultiPolygon edited as GeoJSON text (the map editor in static/js/map.js writes it)."""
 
-    widget = forms.Textarea(attrs={"rows": 3, "class": "geojson", "spellcheck": "false"})
+    widget = forms.Textarea(
+        attrs={"rows": 3, "class": "geojson", "spellcheck": "false"}
+    )
 
     def to_python(self, value: Any) -> MultiPolygon | None:  # type: ignore[override]
         if isinstance(value, MultiPolygon):
@@ -55,9 +57,13 @@ class AreaUploadMixin(forms.Form):
                 self.add_error("area_file", _("The file is too large (at most 5 MB)."))
                 return cleaned
             try:
-                cleaned[self.area_field_name] = area_from_upload(name=upload.name, data=upload.read())
+                cleaned[self.area_field_name] = area_from_upload(
+                    name=upload.name, data=upload.read()
+                )
             except AreaFileError as exc:
                 self.add_error("area_file", str(exc))
             else:
-                self.errors.pop(self.area_field_name, None)  # the file replaces the drawing
+                self.errors.pop(
+                    self.area_field_name, None
+                )  # the file replaces the drawing
         return cleaned

@@ -179,6 +179,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "activations.remind_expiring_agreements": {
+        "task": "activations.remind_expiring_agreements",
+        "schedule": crontab(hour="8", minute="5"),
+    },
     "accounts.clear_expired_sessions": {
         "task": "accounts.clear_expired_sessions",
         "schedule": crontab(hour="3", minute="17"),

@@ -1,24 +1,15 @@
-"""Project-level pages: home and the health probes."""
+"""Project-level endpoints: the health probes."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from vost.health import readiness_check
 from vost.permissions import public
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in landing page: the account page until activations exist."""
-    return redirect("accounts:profile")
 
 
 @public

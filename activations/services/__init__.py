@@ -44,6 +44,10 @@ from activations.services.rosters import (
     shift_save,
     shift_withdraw,
 )
+from activations.services.volunteers import (
+    volunteer_profile_get_or_create,
+    volunteer_profile_update,
+)
 
 __all__ = [
     "ACTIVATION_TRANSITIONS",
@@ -74,4 +78,6 @@ __all__ = [
     "shift_check_out",
     "shift_save",
     "shift_withdraw",
+    "volunteer_profile_get_or_create",
+    "volunteer_profile_update",
 ]

@@ -45,7 +45,7 @@ def test_me_patch_updates_only_what_is_sent(api, user):
     user.refresh_from_db()
     assert response.status_code == 200
     assert user.timezone == "Indian/Reunion"
-    assert user.language == "fr"
+    assert user.language == "en"
 
 
 def test_me_patch_rejects_bad_values_and_changes_nothing(api, user):

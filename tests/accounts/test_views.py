@@ -52,13 +52,13 @@ def test_public_auth_pages_render_for_anonymous(client, db, name):
 
 
 # --- login / logout --------------------------------------------------------------
-def test_login_with_the_right_password_lands_on_the_account_page(client, user):
+def test_login_with_the_right_password_lands_on_the_dashboard(client, user):
     response = client.post(
         reverse("accounts:login"),
         {"username": user.username, "password": DEFAULT_PASSWORD},
         follow=True,
     )
-    assert response.redirect_chain[-1][0] == reverse("accounts:profile")
+    assert response.redirect_chain[-1][0] == reverse("home")
     assert response.context["user"] == user
 
 
@@ -124,7 +124,7 @@ def test_profile_update_saves_language_and_timezone(client, user):
         reverse("accounts:profile"),
         _profile_data(
             user,
-            language="en",
+            language="fr",
             timezone="America/Guadeloupe",
             phone="+590 590 00 00 00",
         ),
@@ -132,11 +132,11 @@ def test_profile_update_saves_language_and_timezone(client, user):
     )
     user.refresh_from_db()
     assert (user.language, user.timezone, user.phone) == (
-        "en",
+        "fr",
         "America/Guadeloupe",
         "+590 590 00 00 00",
     )
-    assert "Your profile has been saved." in response.text  # now in English
+    assert "Votre profil a été enregistré." in response.text  # in the language just chosen
 
 
 def test_profile_rejects_an_unknown_timezone_and_changes_nothing(client, user):
@@ -293,9 +293,9 @@ def test_language_switch_sets_a_cookie_for_anonymous(client, db):
 
 def test_language_switch_saves_the_signed_in_users_preference(client, user):
     client.force_login(user)
-    client.post(reverse("accounts:set-language"), {"language": "en", "next": "/"})
+    client.post(reverse("accounts:set-language"), {"language": "fr", "next": "/"})
     user.refresh_from_db()
-    assert user.language == "en"
+    assert user.language == "fr"
 
 
 def test_language_switch_refuses_offsite_redirects_and_unknown_languages(client, user):
@@ -306,4 +306,4 @@ def test_language_switch_refuses_offsite_redirects_and_unknown_languages(client,
     )
     user.refresh_from_db()
     assert response["Location"] == "/"
-    assert user.language == "fr"
+    assert user.language == "en"
