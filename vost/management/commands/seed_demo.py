@@ -1,4 +1,5 @@
-"""Load the demo: one account per role (later issues add the `demo` activation)."""
+"""Load the demo: one account per role, a VOST team, an authority, agreements and the
+exercise activation `demo` with its roster and log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.services import demo_users_seed
+from activations.demo import demo_seed
 from vost.env import env_secret
 
 
@@ -29,6 +31,10 @@ class Command(BaseCommand):
             )
         password = env_secret("VOST_DEMO_PASSWORD") or "vost-demo-2026"
         people = demo_users_seed(password=password)
+        activation = demo_seed()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {password}):"))
         for person in people:
             self.stdout.write(f"  {person.username:<14} {person.role}")
+        self.stdout.write(
+            f"Demo activation: /a/{activation.slug}/ ({activation.title})"
+        )
