@@ -243,9 +243,12 @@ class IsActivationMember(BasePermission):
         if not isinstance(user, User) or not user.is_authenticated:
             return False  # DRF answers 401
         actions: Mapping[str, Action] = getattr(view, "activation_actions", {})
+        method = request.method or "GET"
+        if method == "HEAD":  # Django answers HEAD with the GET handler
+            method = "GET"
         view.activation = activation_get_for_user(  # type: ignore[attr-defined]
             user=user,
             slug=view.kwargs["slug"],
-            action=actions.get(request.method or "GET", Action.VIEW),
+            action=actions.get(method, Action.VIEW),
         )
         return True

@@ -77,16 +77,68 @@ def area_from_geojson(text: str) -> MultiPolygon:
         geometries = [document]
     polygons: list[Polygon] = []
     for geometry in geometries:
-        if not isinstance(geometry, dict):
-            continue
-        try:
-            parsed = GEOSGeometry(json.dumps(geometry), srid=4326)
-        except (GEOSException, ValueError, TypeError) as exc:
-            raise AreaFileError(
-                _("This is not valid GeoJSON: %(error)s") % {"error": exc}
-            ) from None
-        polygons.extend(_polygons(parsed))
+        if isinstance(geometry, dict):
+            polygons.extend(_geojson_polygons(geometry, depth=0))
     return _finish(polygons)
+
+
+def _position(value: Any) -> tuple[float, float]:
+    if (
+        isinstance(value, list | tuple)
+        and len(value) >= 2
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value[:2]
+        )
+    ):
+        return float(value[0]), float(value[1])
+    raise AreaFileError(
+        _("This is not valid GeoJSON: %(error)s") % {"error": "bad position"}
+    )
+
+
+def _polygon(rings: Any) -> Polygon:
+    if (
+        not isinstance(rings, list)
+        or not rings
+        or not all(isinstance(r, list) for r in rings)
+    ):
+        raise AreaFileError(
+            _("This is not valid GeoJSON: %(error)s") % {"error": "bad polygon"}
+        )
+    try:
+        return Polygon(*[[_position(p) for p in ring] for ring in rings], srid=4326)
+    except (GEOSException, ValueError, TypeError) as exc:
+        raise AreaFileError(
+            _("This is not valid GeoJSON: %(error)s") % {"error": exc}
+        ) from None
+
+
+def _geojson_polygons(geometry: dict[str, Any], depth: int) -> list[Polygon]:
+    """Polygons of a GeoJSON geometry, built with GEOS directly (GDAL never sees the input)."""
+    kind = geometry.get("type")
+    if kind == "Polygon":
+        return [_polygon(geometry.get("coordinates"))]
+    if kind == "MultiPolygon":
+        parts = geometry.get("coordinates")
+        if not isinstance(parts, list):
+            raise AreaFileError(
+                _("This is not valid GeoJSON: %(error)s")
+                % {"error": "bad multipolygon"}
+            )
+        return [_polygon(part) for part in parts]
+    if kind == "GeometryCollection" and depth < 4:
+        members = geometry.get("geometries")
+        if not isinstance(members, list):
+            raise AreaFileError(
+                _("This is not valid GeoJSON: %(error)s") % {"error": "bad collection"}
+            )
+        return [
+            p
+            for g in members
+            if isinstance(g, dict)
+            for p in _geojson_polygons(g, depth + 1)
+        ]
+    return []  # points and lines carry no area
 
 
 _KML_NS = "{http://www.opengis.net/kml/2.2}"

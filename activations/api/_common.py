@@ -7,10 +7,13 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, cast
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import MultiPolygon
+from django.db import models
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -34,7 +37,15 @@ GEOJSON_SCHEMA: dict[str, Any] = {
     "example": {
         "type": "MultiPolygon",
         "coordinates": [
-            [[[3.78, 43.51], [3.98, 43.51], [3.98, 43.71], [3.78, 43.71], [3.78, 43.51]]]
+            [
+                [
+                    [3.78, 43.51],
+                    [3.98, 43.51],
+                    [3.98, 43.71],
+                    [3.78, 43.71],
+                    [3.78, 43.51],
+                ]
+            ]
         ],
     },
 }
@@ -56,6 +67,57 @@ class GeoJSONAreaField(serializers.Field):  # type: ignore[type-arg]
             return area_from_geojson(json.dumps(data))
         except AreaFileError as exc:
             raise serializers.ValidationError(str(exc), code="invalid_area") from exc
+        except GDALException:
+            # GEOSGeometry parses GeoJSON through OGR, which raises this on a
+            # malformed geometry that area_from_geojson does not catch (yet).
+            raise serializers.ValidationError(
+                _("This is not valid GeoJSON: %(error)s")
+                % {"error": _("malformed geometry")},
+                code="invalid_area",
+            ) from None
+
+
+class EnumField(serializers.ChoiceField):
+    """A choice field documented as a named enum component (``OrganisationKind``…).
+
+    Several models have a ``kind`` or ``status`` with different choices; naming
+    each set keeps the schema unambiguous for client generators.
+    """
+
+    def __init__(
+        self,
+        *,
+        enum: str,
+        choices: Sequence[tuple[str, Any]] | type[models.TextChoices],
+        **kwargs: Any,
+    ) -> None:
+        self.enum_name = enum
+        if isinstance(choices, type):
+            choices = choices.choices
+        super().__init__(choices=choices, **kwargs)
+
+
+class EnumFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    target_class = EnumField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        field: EnumField = self.target
+        labels = "\n".join(
+            f"* `{value}` - {label}" for value, label in field.choices.items()
+        )
+        component = ResolvedComponent(  # type: ignore[no-untyped-call]
+            name=field.enum_name,
+            type=ResolvedComponent.SCHEMA,
+            object=field.enum_name,
+            schema={
+                "type": "string",
+                "enum": list(field.choices),
+                "description": labels,
+            },
+        )
+        auto_schema.registry.register_on_missing(component)
+        ref: dict[str, Any] = component.ref
+        return ref
 
 
 class UserRef(serializers.ModelSerializer[User]):
@@ -139,6 +201,3 @@ class ActivationApi(APIView):
 def request_user(request: Request) -> User:
     """The authenticated user (IsAuthenticated has run)."""
     return cast(User, request.user)
-
-
-STATUS_OPTIONS: dict[str, Any] = {"type": OpenApiTypes.STR}

@@ -1,5 +1,44 @@
 """API routes: roster (see activations/api/roster.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from activations.api import roster
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "activations/<slug:slug>/shifts/",
+        roster.ShiftListApi.as_view(),
+        name="api-shift-list",
+    ),
+    path(
+        "activations/<slug:slug>/coverage/",
+        roster.ActivationCoverageApi.as_view(),
+        name="api-coverage",
+    ),
+    path(
+        "shifts/<int:shift_id>/",
+        roster.ShiftDetailApi.as_view(),
+        name="api-shift-detail",
+    ),
+    path(
+        "shifts/<int:shift_id>/signup/",
+        roster.ShiftSignUpApi.as_view(),
+        name="api-shift-signup",
+    ),
+    path(
+        "shifts/<int:shift_id>/assign/",
+        roster.ShiftAssignApi.as_view(),
+        name="api-shift-assign",
+    ),
+    path(
+        "assignments/<int:assignment_id>/check-in/",
+        roster.AssignmentCheckInApi.as_view(),
+        name="api-assignment-check-in",
+    ),
+    path(
+        "assignments/<int:assignment_id>/check-out/",
+        roster.AssignmentCheckOutApi.as_view(),
+        name="api-assignment-check-out",
+    ),
+    path("me/shifts/", roster.MyShiftListApi.as_view(), name="api-my-shifts"),
+]

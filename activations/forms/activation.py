@@ -23,7 +23,7 @@ from vost.forms import AreaField, AreaUploadMixin
 LANGUAGES = ["fr", "en", "es", "de", "it", "pt", "ar"]
 
 
-def _language_choices(extra: list[str] | None = None) -> list[tuple[str, str]]:
+def language_choices(extra: list[str] | None = None) -> list[tuple[str, str]]:
     codes = [*LANGUAGES, *(c for c in extra or [] if c not in LANGUAGES)]
     choices = []
     for code in codes:
@@ -104,7 +104,7 @@ class ActivationDetailsForm(AreaUploadMixin, forms.Form):
     languages = forms.MultipleChoiceField(
         label=_("languages"),
         required=False,
-        choices=_language_choices,
+        choices=language_choices,
         widget=forms.CheckboxSelectMultiple,
     )
     timezone = forms.ChoiceField(
@@ -205,9 +205,10 @@ class ActivationEditForm(ActivationDetailsForm):
             "timezone": activation.timezone,
             "version": activation.version,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial | kwargs.get("initial", {})
+        super().__init__(*args, **kwargs)
         languages: Any = self.fields["languages"]
-        languages.choices = _language_choices(list(activation.languages))
+        languages.choices = language_choices(list(activation.languages))
 
     def changed_details(self) -> dict[str, Any]:
         """Only what the person changed: the service logs the changed field names."""
@@ -237,7 +238,11 @@ class MemberSetForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"invalid_choice": _("No active account with this username.")},
     )
-    role = forms.ChoiceField(label=_("role"), choices=ActivationMember.Role.choices)
+    role = forms.ChoiceField(
+        label=_("role"),
+        choices=ActivationMember.Role.choices,
+        initial=ActivationMember.Role.VOLUNTEER,
+    )
 
 
 class MemberRemoveForm(forms.Form):
@@ -248,7 +253,9 @@ class MemberRemoveForm(forms.Form):
     def __init__(self, *args: Any, activation: Activation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["user"]
-        field.queryset = User.objects.filter(activation_memberships__activation=activation)
+        field.queryset = User.objects.filter(
+            activation_memberships__activation=activation
+        )
 
 
 class SupportingTeamForm(forms.Form):

@@ -16,6 +16,7 @@ from activations.models import (
     Organisation,
     OrganisationMember,
 )
+from activations.permissions import vost_team_can_create
 from vost.forms import AreaField, AreaUploadMixin
 
 AUTHORITY_KINDS = [
@@ -89,11 +90,12 @@ class OrganisationForm(forms.ModelForm[Organisation]):
         self, *args: Any, user: User, teams: QuerySet[Organisation], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.creating = self.instance.pk is None
+        self.creating = self.instance._state.adding
         kind_field: Any = self.fields["kind"]
         if self.creating:
+            can_create_team = vost_team_can_create(user)
             kinds = list(AUTHORITY_KINDS) if teams.exists() else []
-            if user.is_staff:
+            if can_create_team:
                 kinds.insert(0, (Organisation.Kind.VOST_TEAM, _("VOST team")))
             kind_field.choices = kinds
             managed_by: Any = self.fields["managed_by"]
@@ -103,7 +105,7 @@ class OrganisationForm(forms.ModelForm[Organisation]):
                 managed_by.initial = team_list[0].pk
             if not team_list:
                 del self.fields["managed_by"]
-            if not user.is_staff:
+            if not can_create_team:
                 # Coordinators only create authorities: the fatigue limit is a team's.
                 del self.fields["max_hours_per_24h"]
         else:
@@ -195,8 +197,8 @@ class ContactForm(forms.ModelForm[Contact]):
                 (Contact.Kind.LIAISON, Contact.Kind.LIAISON.label),
                 (Contact.Kind.ESCALATION, Contact.Kind.ESCALATION.label),
             ]
-            if self.instance.pk is None:
-                kind.initial = Contact.Kind.ESCALATION
+            if self.initial.get("kind") not in {c[0] for c in kind.choices}:
+                self.initial["kind"] = Contact.Kind.ESCALATION
         else:
             del self.fields["kind"]
             del self.fields["position"]
@@ -264,6 +266,10 @@ class AgreementForm(AreaUploadMixin, forms.ModelForm[Agreement]):
         vost_team.empty_label = None
         authority: Any = self.fields["authority"]
         authority.queryset = authorities
+        # static/js/partners.js previews a chosen GeoJSON file on the map editor
+        self.fields["area_file"].widget.attrs["data-area-target"] = self[
+            "territory"
+        ].auto_id
         self.order_fields(
             [*self._meta.fields, "area_file", "document"]  # type: ignore[misc]
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -28,6 +28,7 @@ class RosterFilterForm(forms.Form):
     range = forms.ChoiceField(
         label=_("Show"),
         required=False,
+        initial=DEFAULT_RANGE,
         choices=[
             ("24h", _("Next 24 hours")),
             ("72h", _("Next 72 hours")),
@@ -55,8 +56,9 @@ class CoverageFilterForm(forms.Form):
     hours = forms.TypedChoiceField(
         label=_("Period"),
         required=False,
+        initial=24,
         coerce=int,
-        empty_value=24,
+        empty_value=None,
         choices=[(24, _("Next 24 hours")), (72, _("Next 72 hours"))],
     )
 
@@ -234,7 +236,7 @@ class LanguageForm(forms.Form):
         return cleaned
 
 
-class _BaseLanguageFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseLanguageFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
     def clean(self) -> None:
         super().clean()
         seen: set[str] = set()
@@ -254,6 +256,9 @@ class _BaseLanguageFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
         ]
 
 
-LanguageFormSet = forms.formset_factory(
-    LanguageForm, formset=_BaseLanguageFormSet, extra=2, max_num=20, absolute_max=20
+LanguageFormSet = cast(
+    "type[BaseLanguageFormSet]",
+    forms.formset_factory(
+        LanguageForm, formset=BaseLanguageFormSet, extra=2, max_num=20, absolute_max=20
+    ),
 )

@@ -29,6 +29,7 @@ from activations.services.members import (
     charter_accept,
 )
 from activations.services.organisations import (
+    contact_delete,
     contact_save,
     organisation_create,
     organisation_member_remove,
@@ -65,6 +66,7 @@ __all__ = [
     "agreement_set_status",
     "agreements_remind_expiring",
     "charter_accept",
+    "contact_delete",
     "contact_save",
     "hours_on_duty",
     "log",

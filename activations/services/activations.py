@@ -173,16 +173,17 @@ def activation_transition(
             raise DomainError(_("Say why the activation is closed."))
         changes["closed_at"] = timezone.now()
         changes["close_reason"] = reason.strip()
+    old_status = current.status  # _bump refreshes `current`
     activation = _bump(current, version, **changes)
     text = _("Status: %(old)s → %(new)s.") % {
-        "old": Activation.Status(current.status).label,
+        "old": Activation.Status(old_status).label,
         "new": Activation.Status(to).label,
     }
     if reason.strip():
         text += " " + _("Reason: %(reason)s") % {"reason": reason.strip()}
     log(activation=activation, author=by, kind=LogEntry.Kind.STATUS, text=text)
     logger.info(
-        "activation %s: %s -> %s by user %s", activation.pk, current.status, to, by.pk
+        "activation %s: %s -> %s by user %s", activation.pk, old_status, to, by.pk
     )
     return activation
 

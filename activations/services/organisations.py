@@ -68,6 +68,20 @@ def organisation_member_set(
         and role == OrganisationMember.Role.LIAISON
     ):
         raise DomainError(_("Liaisons belong to an authority, not to a VOST team."))
+    current = (
+        OrganisationMember.objects.select_for_update()
+        .filter(organisation=organisation, user=user)
+        .first()
+    )
+    if (
+        current is not None
+        and current.role == OrganisationMember.Role.COORDINATOR
+        and role != OrganisationMember.Role.COORDINATOR
+        and not organisation.members.filter(role=OrganisationMember.Role.COORDINATOR)
+        .exclude(pk=current.pk)
+        .exists()
+    ):
+        raise DomainError(_("A team keeps at least one coordinator."))
     member, _created = OrganisationMember.objects.update_or_create(
         organisation=organisation, user=user, defaults={"role": role, "title": title}
     )
@@ -96,3 +110,10 @@ def contact_save(*, contact: Contact) -> Contact:
     _clean(contact)
     contact.save()
     return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    """Remove a contact from an address book or an agreement's call list."""
+    logger.info("contact %s deleted", contact.pk)
+    contact.delete()

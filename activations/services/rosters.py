@@ -154,9 +154,12 @@ def shift_assign(*, by: User, shift: Shift, user: User) -> SignUpResult:
 
 @transaction.atomic
 def shift_withdraw(*, by: User, assignment: ShiftAssignment) -> None:
+    """Take someone off a shift before they check in, while the activation is open."""
     if assignment.checked_in_at is not None:
         raise DomainError(_("You have checked in: check out instead."))
     activation = assignment.shift.activation
+    if not activation.is_open:
+        raise DomainError(_("This activation is closed."))
     log(
         activation=activation,
         author=by,

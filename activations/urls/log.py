@@ -1,5 +1,10 @@
 """URL routes: log pages (see activations/views/log.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from activations.views import log as views
+
+urlpatterns: list[URLPattern] = [
+    path("a/<slug:slug>/log/", views.log, name="log"),
+    path("a/<slug:slug>/log.csv", views.log_export, name="log-export"),
+]

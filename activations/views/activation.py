@@ -24,8 +24,9 @@ from activations.forms.activation import (
     MemberRemoveForm,
     MemberSetForm,
     SupportingTeamForm,
+    language_choices,
 )
-from activations.models import Activation, ActivationMember
+from activations.models import Activation, ActivationMember, Mission
 from activations.permissions import (
     Action,
     activation_get_for_user,
@@ -97,7 +98,10 @@ def activation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         manageable=agreements_visible_to(request.user).filter(
             vost_team__in=teams.values("pk")
         ),
-        initial={"timezone": request.user.timezone},
+        initial={
+            "timezone": request.user.timezone,
+            "languages": [request.user.language],
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -164,6 +168,15 @@ def activation_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
         )
     if can[Action.MANAGE]:
         context["next_states"] = _next_states(activation)
+    context["mission_labels"] = [
+        Mission(m).label if m in Mission.values else m for m in activation.missions
+    ]
+    context["language_labels"] = [
+        label
+        for code, label in language_choices(activation.languages)
+        if code in activation.languages
+    ]
+    context["viewer_role_label"] = ActivationMember.Role(context["viewer_role"]).label
     context["area_geojson"] = _geojson(activation.area)
     context["territory_geojson"] = _geojson(activation.agreement.territory)
     return render(request, "activations/activation/detail.html", context)

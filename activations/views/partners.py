@@ -42,6 +42,7 @@ from activations.permissions import (
     organisation_can_manage,
     organisation_get_for_user,
     organisations_visible_to,
+    vost_team_can_create,
 )
 from activations.views._common import report_domain_error
 from vost.exceptions import DomainError
@@ -77,7 +78,7 @@ def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "filtered": bool(filters.get("kind") or filters.get("q")),
             "organisations": organisations,
-            "can_create": request.user.is_staff
+            "can_create": vost_team_can_create(request.user)
             or coordinated_teams(request.user).exists(),
         },
     )
@@ -88,7 +89,7 @@ def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Coordinators record authorities for one of their teams; staff create VOST teams."""
     teams = coordinated_teams(request.user).order_by("name")
-    if not request.user.is_staff and not teams.exists():
+    if not vost_team_can_create(request.user) and not teams.exists():
         raise PermissionDenied
     form = OrganisationForm(request.POST or None, user=request.user, teams=teams)
     if request.method == "POST" and form.is_valid():
@@ -144,9 +145,7 @@ def organisation_detail(
             ),
             "agreements": agreements,
             "partners": partners,
-            "contact_form": ContactForm(
-                for_agreement=False, auto_id="new-contact-%s"
-            ),
+            "contact_form": ContactForm(for_agreement=False, auto_id="new-contact-%s"),
             "member_form": OrganisationMemberForm(
                 organisation=organisation, auto_id="new-member-%s"
             ),
@@ -235,7 +234,7 @@ def organisation_contact_delete(
         user=request.user, organisation_id=organisation_id, manage=True
     )
     contact = get_object_or_404(organisation.contacts, pk=contact_id)
-    contact.delete()  # a plain row of an address book: no rule to enforce
+    services.contact_delete(contact=contact)
     messages.success(request, _("The contact has been removed."))
     return redirect("activations:organisation-detail", organisation.pk)
 
@@ -253,7 +252,7 @@ def organisation_member_add(
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(organisation_detail_url(organisation) + "#members")
     try:
         member = services.organisation_member_set(
@@ -291,9 +290,7 @@ def organisation_member_remove(
         organisation.members.select_related("user"), user_id=form.cleaned_data["user"]
     )
     try:
-        services.organisation_member_remove(
-            organisation=organisation, user=member.user
-        )
+        services.organisation_member_remove(organisation=organisation, user=member.user)
     except DomainError as exc:
         report_domain_error(request, exc)
     else:
@@ -346,9 +343,7 @@ def agreement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _agreement_form(
-    request: AuthenticatedHttpRequest, **kwargs: Any
-) -> AgreementForm:
+def _agreement_form(request: AuthenticatedHttpRequest, **kwargs: Any) -> AgreementForm:
     authorities = (
         organisations_visible_to(request.user)
         .exclude(kind=Organisation.Kind.VOST_TEAM)
@@ -402,7 +397,9 @@ def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def agreement_edit(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+def agreement_edit(
+    request: AuthenticatedHttpRequest, agreement_id: int
+) -> HttpResponse:
     agreement = agreement_get_for_user(
         user=request.user, agreement_id=agreement_id, manage=True
     )
@@ -599,7 +596,7 @@ def agreement_contact_delete(
         user=request.user, agreement_id=agreement_id, manage=True
     )
     contact = get_object_or_404(agreement.contacts, pk=contact_id)
-    contact.delete()  # a plain row of the call list: no rule to enforce
+    services.contact_delete(contact=contact)
     messages.success(request, _("The contact has been removed."))
     return redirect(agreement_detail_url(agreement) + "#contacts")
 

@@ -37,6 +37,7 @@ from activations.models import (
     ActivationMember,
     Shift,
     ShiftAssignment,
+    Skill,
 )
 from activations.permissions import Action, activation_get_for_user, role_allows
 from activations.services._common import CHECK_IN_EARLY
@@ -71,6 +72,14 @@ class ShiftRow:
     can_check_in: bool = False
     can_check_out: bool = False
     assignable: list[User] = field(default_factory=list)
+
+    @property
+    def skill_labels(self) -> list[str]:
+        return [str(Skill(value).label) for value in self.shift.required_skills]
+
+    @property
+    def missing(self) -> int:
+        return max(self.shift.headcount - len(self.assignments), 0)
 
 
 @dataclass
@@ -112,7 +121,8 @@ def _roster_days(
     return [
         RosterDay(day=day, rows=list(group))
         for day, group in groupby(
-            rows, key=lambda r: timezone.localtime(r.shift.starts_at, activation.tz).date()
+            rows,
+            key=lambda r: timezone.localtime(r.shift.starts_at, activation.tz).date(),
         )
     ]
 
@@ -210,7 +220,9 @@ def _shift_form_page(
         request,
         "activations/roster/shift_form.html",
         {
-            **activation_context(user=request.user, activation=activation, tab="roster"),
+            **activation_context(
+                user=request.user, activation=activation, tab="roster"
+            ),
             "form": form,
             "shift": shift,
         },
@@ -332,9 +344,6 @@ def assignment_withdraw(
         user=request.user, slug=slug, action=Action.SIGN_UP
     )
     assignment = _own_or_managed_assignment(request, activation, assignment_id)
-    if not activation.is_open:
-        messages.error(request, _("This activation is closed."))
-        return _back(request, activation)
     shift_id = assignment.shift_id
     try:
         services.shift_withdraw(by=request.user, assignment=assignment)
@@ -374,7 +383,9 @@ def assignment_check_out(
     assignment = _own_assignment(request, activation, assignment_id)
     form = CheckOutForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("handover_note", [])))
+        messages.error(
+            request, " ".join(str(m) for errors in form.errors.values() for m in errors)
+        )
         return _back(request, activation, anchor=f"#assignment-{assignment.pk}")
     try:
         services.shift_check_out(
@@ -433,6 +444,7 @@ class MyShiftRow:
     can_check_in: bool
     can_check_out: bool
     show_activation_tz: bool
+    check_in_opens_at: dt.datetime | None
 
 
 @login_required
@@ -446,19 +458,25 @@ def my_shifts(request: AuthenticatedHttpRequest) -> HttpResponse:
     upcoming: list[MyShiftRow] = []
     past: list[MyShiftRow] = []
     for assignment in assignments:
+        opens = assignment.shift.starts_at - CHECK_IN_EARLY
         row = MyShiftRow(
             assignment=assignment,
             can_check_in=_can_check_in(assignment, now),
             can_check_out=_can_check_out(assignment),
             show_activation_tz=assignment.shift.activation.timezone
             != request.user.timezone,
+            check_in_opens_at=opens if opens > now else None,
         )
         (upcoming if assignment.shift.ends_at > now else past).append(row)
     past.reverse()  # most recent first
     return render(
         request,
         "activations/roster/my_shifts.html",
-        {"upcoming": upcoming, "past": past, "check_in_early": CHECK_IN_EARLY},
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "check_in_minutes": int(CHECK_IN_EARLY.total_seconds() // 60),
+        },
     )
 
 
@@ -478,7 +496,9 @@ def volunteer_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     formset = LanguageFormSet(
         request.POST or None,
         prefix="languages",
-        initial=[{"language": lang.language, "level": lang.level} for lang in languages],
+        initial=[
+            {"language": lang.language, "level": lang.level} for lang in languages
+        ],
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:

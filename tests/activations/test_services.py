@@ -552,3 +552,25 @@ def test_expiry_reminders_are_sent_once_per_threshold_in_each_coordinators_langu
     assert (
         services.agreements_remind_expiring(today=TODAY() + dt.timedelta(days=19)) == 2
     )
+
+
+def test_nobody_leaves_a_shift_of_a_closed_activation(coordinator):
+    assignment = ShiftAssignmentFactory()
+    Activation.objects.filter(pk=assignment.shift.activation_id).update(
+        status=Activation.Status.CLOSED, closed_at=timezone.now()
+    )
+    assignment.shift.activation.refresh_from_db()
+    with pytest.raises(DomainError, match="closed"):
+        services.shift_withdraw(by=coordinator, assignment=assignment)
+    assert ShiftAssignment.objects.filter(pk=assignment.pk).exists()
+
+
+def test_the_last_coordinator_cannot_be_demoted():
+    team = VostTeamFactory()
+    only = OrganisationMemberFactory(organisation=team, role="coordinator").user
+    with pytest.raises(DomainError, match="at least one coordinator"):
+        services.organisation_member_set(organisation=team, user=only, role="member")
+    assert OrganisationMember.objects.get(user=only).role == "coordinator"
+    second = OrganisationMemberFactory(organisation=team, role="coordinator").user
+    services.organisation_member_set(organisation=team, user=only, role="member")
+    assert OrganisationMember.objects.get(user=second).role == "coordinator"

@@ -17,7 +17,10 @@ def test_sign_in_edit_profile_and_switch_language(page, screenshot):
     page.get_by_label("Nom d’utilisateur").fill("camille")
     page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    # the account page
+    # the dashboard greets them, then the account page
+    expect(page.get_by_role("heading", name="Bonjour Camille Moreau")).to_be_visible()
+    screenshot("dashboard-fr")
+    page.get_by_role("link", name="Mon compte").click()
     expect(page.get_by_role("heading", name="Mon compte")).to_be_visible()
     page.get_by_label("Fuseau horaire").select_option("America/Cayenne")
     page.get_by_role("button", name="Enregistrer").click()

@@ -131,3 +131,22 @@ def test_arbitrary_bytes_never_crash_the_parsers(data):
     for name in ("x.geojson", "x.kml", "x.kmz"):
         with contextlib.suppress(AreaFileError):
             area_from_upload(name=name, data=data)
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {"type": "Polygon", "coordinates": "nope"},
+        {"type": "Polygon", "coordinates": [[["a", "b"], [1, 2], [3, 4], [1, 2]]]},
+        {"type": "Polygon", "coordinates": [[[1, 2], [3, 4]]]},
+        {"type": "MultiPolygon", "coordinates": {"x": 1}},
+        {"type": "GeometryCollection", "geometries": "x"},
+        {
+            "type": "Polygon",
+            "coordinates": [[[True, False], [1, 2], [3, 4], [True, False]]],
+        },
+    ],
+)
+def test_malformed_geojson_geometries_are_refused_not_crashed(geometry):
+    with pytest.raises(AreaFileError, match="not valid GeoJSON"):
+        area_from_geojson(json.dumps(geometry))
