@@ -29,7 +29,9 @@ format: setup  ## apply ruff's fixes and formatting
 
 messages: setup  ## refresh the French and English message catalogues
 	@$(PY) scripts/devenv.py env >/dev/null && source <($(PY) scripts/devenv.py env) && \
-	  $(PY) manage.py makemessages -l fr -l en --ignore .venv --ignore var --no-obsolete
+	  $(PY) manage.py makemessages -l fr -l en --ignore .venv --ignore var --ignore tests \
+	    --ignore benchmarks --ignore scripts --no-obsolete && \
+	  $(PY) scripts/i18n.py fill-en && $(PY) scripts/i18n.py check
 
 bench: setup  ## run the benchmarks (see docs/benchmarks.md)
 	@$(PY) benchmarks/run_all.py

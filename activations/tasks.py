@@ -9,7 +9,9 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="activations.remind_expiring_agreements", soft_time_limit=120, time_limit=180)
+@shared_task(
+    name="activations.remind_expiring_agreements", soft_time_limit=120, time_limit=180
+)
 def remind_expiring_agreements() -> int:
     """Email coordinators about agreements ending in 60/30/7/1 days.
 

@@ -64,17 +64,17 @@ def main() -> int:
 
         django.setup()
         from django.db import connection
-        from django.test.utils import CaptureQueriesContext, setup_test_environment
+        from django.test.utils import setup_test_environment
 
         setup_test_environment()
         test_db = connection.creation.create_test_db(verbosity=0, keepdb=False)
         try:
-            return run(args, connection, CaptureQueriesContext, test_db)
+            return run(args, test_db)
         finally:
             connection.creation.destroy_test_db(test_db, verbosity=0)
 
 
-def run(args, connection, CaptureQueriesContext, test_db) -> int:
+def run(args: argparse.Namespace, test_db: str) -> int:
     from django.db import connection as conn
     from django.test import Client
     from django.urls import reverse
@@ -231,11 +231,17 @@ def run(args, connection, CaptureQueriesContext, test_db) -> int:
             print(f"  ({label}: no such page yet)")
     print("pages, as the coordinator (median / p95 over 30 requests, queries):")
     for label, url in pages:
-        with CaptureQueriesContext(conn) as queries:
+        executed = []
+
+        def count(execute, sql, params, many, context, executed=executed):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with conn.execute_wrapper(count):
             status = client.get(url).status_code
         p50, p95 = timed(lambda url=url: client.get(url), 30)
         print(
-            f"  {label:<10} {status}  {p50:7.1f} / {p95:7.1f} ms  {len(queries):3d} queries"
+            f"  {label:<10} {status}  {p50:7.1f} / {p95:7.1f} ms  {len(executed):3d} queries"
         )
     ok = stored == 10 and len(won) == 10
     print("summary: " + ("race correct" if ok else "RACE INCORRECT"))

@@ -26,7 +26,12 @@ def problems() -> list[str]:
         if not path.exists():
             found.append(f"{path}: missing")
             continue
-        for entry in polib.pofile(str(path)):
+        po = polib.pofile(str(path))
+        if po.metadata.get("Plural-Forms") != HEADERS[lang]["Plural-Forms"]:
+            found.append(
+                f"{lang}: Plural-Forms header is not {HEADERS[lang]['Plural-Forms']!r}"
+            )
+        for entry in po:
             if entry.obsolete:
                 continue
             if "fuzzy" in entry.flags:
@@ -36,16 +41,36 @@ def problems() -> list[str]:
     return found
 
 
+HEADERS = {
+    "fr": {"Language": "fr", "Plural-Forms": "nplurals=2; plural=(n > 1);"},
+    "en": {"Language": "en", "Plural-Forms": "nplurals=2; plural=(n != 1);"},
+}
+
+
+def fix_headers() -> None:
+    """Two plural forms for both (newer gettext proposes three for French)."""
+    for lang, path in CATALOGUES.items():
+        po = polib.pofile(str(path))
+        po.metadata.update(
+            HEADERS[lang]
+            | {"Project-Id-Version": "VOST Hub", "Language-Team": f"VOST Hub {lang}"}
+        )
+        po.save()
+
+
 def fill_en() -> None:
+    """English sources are the English text: msgstr = msgid, always (never a fuzzy guess)."""
     po = polib.pofile(str(CATALOGUES["en"]))
     for entry in po:
         if entry.msgid_plural:
             entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
-        elif not entry.msgstr:
+        else:
             entry.msgstr = entry.msgid
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
+        entry.previous_msgid = None
     po.save()
+    fix_headers()
 
 
 def apply_fr(tsv: Path) -> None:

@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('role', models.CharField(blank=True, max_length=150, verbose_name='role')),
                 ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('hours', models.CharField(blank=True, help_text='e.g. 24/7, or weekdays 8:00–18:00', max_length=120, verbose_name='hours')),
+                ('hours', models.CharField(blank=True, help_text='e.g. 24/7, or weekdays 8:00-18:00', max_length=120, verbose_name='hours')),
                 ('agreement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='activations.agreement', verbose_name='agreement')),
                 ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='activations.organisation', verbose_name='organisation')),
             ],

@@ -13,7 +13,9 @@ from activations.permissions import Action, activation_allowed_actions
 from vost.exceptions import DomainError
 
 
-def activation_context(*, user: User, activation: Activation, tab: str) -> dict[str, Any]:
+def activation_context(
+    *, user: User, activation: Activation, tab: str
+) -> dict[str, Any]:
     """Context for templates extending activations/_activation_base.html.
 
     ``can`` maps each action name (``can.manage``, ``can.view_log``…) to a bool, so

@@ -8,7 +8,7 @@ from tests.factories import UserFactory
 
 @pytest.fixture
 def api():
-    return APIClient()
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_me_requires_authentication_with_the_standard_error_body(api, db):
@@ -74,7 +74,7 @@ def test_me_patch_refuses_an_email_taken_by_someone_else(api, user):
 
 
 def test_session_auth_needs_csrf_for_writes(user):
-    api = APIClient(enforce_csrf_checks=True)
+    api = APIClient(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     api.force_login(user)
     response = api.patch(reverse("api-me"), {"first_name": "Nope"}, format="json")
     user.refresh_from_db()
@@ -103,3 +103,18 @@ def test_openapi_schema_and_docs_for_signed_in_users(client, user):
 
 def test_schema_is_not_public(client, db):
     assert client.get(reverse("api-schema")).status_code in {401, 403}
+
+
+def test_a_token_client_gets_answers_in_the_accounts_language(db):
+    # given a French-speaking account calling without Accept-Language
+    user = UserFactory(username="fr-api", language="fr")
+    token = Token.objects.create(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    # when it sends something invalid
+    response = api.patch(
+        reverse("api-me"), {"timezone": "Nowhere/Atlantis"}, format="json"
+    )
+    # then the error speaks French
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "La requête n’est pas valide."

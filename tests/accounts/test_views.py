@@ -136,7 +136,9 @@ def test_profile_update_saves_language_and_timezone(client, user):
         "America/Guadeloupe",
         "+590 590 00 00 00",
     )
-    assert "Votre profil a été enregistré." in response.text  # in the language just chosen
+    assert (
+        "Votre profil a été enregistré." in response.text
+    )  # in the language just chosen
 
 
 def test_profile_rejects_an_unknown_timezone_and_changes_nothing(client, user):

@@ -81,7 +81,7 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
 
 
 def client_as(user: Any | None) -> APIClient:
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
         api.force_authenticate(user)
     return api

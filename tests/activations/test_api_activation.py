@@ -153,7 +153,9 @@ def test_list_is_empty_for_a_stranger_and_401_for_anonymous(activation):
         "previous": None,
         "results": [],
     }
-    assert_error(APIClient().get(reverse("api-activation-list")), 401)
+    assert_error(
+        APIClient(HTTP_ACCEPT_LANGUAGE="en").get(reverse("api-activation-list")), 401
+    )
 
 
 def test_list_filters_by_status_and_open(activation, member_factory):
@@ -632,7 +634,7 @@ def test_supporting_team_refusals_change_nothing(
 def test_token_authentication_works(activation, member_factory):
     user = member_factory(activation, "volunteer").user
     token = Token.objects.create(user=user)
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api.get(_detail_url(activation)).status_code == 200
     api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
@@ -640,7 +642,7 @@ def test_token_authentication_works(activation, member_factory):
 
 
 def test_anonymous_gets_401_with_a_token_challenge(activation):
-    response = APIClient().get(_detail_url(activation))
+    response = APIClient(HTTP_ACCEPT_LANGUAGE="en").get(_detail_url(activation))
     assert_error(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"] == "Token"
 

@@ -254,7 +254,7 @@ def test_log_with_a_token(activation, member_factory):
     user = member_factory(activation, "team_lead").user
     assert Action.WRITE_LOG in ROLE_ACTIONS["team_lead"]
     token = Token.objects.create(user=user)
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.post(_log_url(activation), {"text": "Via l'API"}, format="json")
     assert response.status_code == 201

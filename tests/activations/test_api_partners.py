@@ -561,7 +561,7 @@ def test_agreement_list_shows_only_visible_agreements(activation, member_factory
 def test_token_authentication_works_for_partners(activation, member_factory):
     liaison = member_factory(activation, "liaison").user
     token = Token.objects.create(user=liaison)
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.get(reverse("api-agreement-detail", args=[activation.agreement_id]))
     assert response.status_code == 200

@@ -570,10 +570,14 @@ def test_my_shifts_lists_only_ones_own_upcoming_shifts(activation, member_factor
 def test_my_shifts_needs_authentication_and_works_with_a_token(
     activation, member_factory
 ):
-    assert_error(APIClient().get(reverse("api-my-shifts")), 401, "not_authenticated")
+    assert_error(
+        APIClient(HTTP_ACCEPT_LANGUAGE="en").get(reverse("api-my-shifts")),
+        401,
+        "not_authenticated",
+    )
     volunteer = member_factory(activation, "volunteer").user
     token = Token.objects.create(user=volunteer)
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.get(reverse("api-my-shifts"))
     assert response.status_code == 200

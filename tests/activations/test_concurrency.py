@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from activations import services
 from activations.models import Activation, ActivationMember, ShiftAssignment
@@ -19,6 +20,7 @@ def _race(workers):
     lock = threading.Lock()
 
     def run(work):
+        translation.activate("en")  # a new thread starts in the default language
         try:
             barrier.wait()
             result = work()

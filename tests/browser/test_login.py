@@ -9,7 +9,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_sign_in_edit_profile_and_switch_language(page, screenshot):
-    UserFactory(username="camille", first_name="Camille", last_name="Moreau", language="fr")
+    UserFactory(
+        username="camille", first_name="Camille", last_name="Moreau", language="fr"
+    )
     # the login page, in French
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
