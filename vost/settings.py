@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vost.context_processors.site",
+                "activations.context_processors.nav",
             ],
         },
     },

@@ -22,7 +22,7 @@ def test_sign_in_edit_profile_and_switch_language(page, screenshot):
     # the dashboard greets them, then the account page
     expect(page.get_by_role("heading", name="Bonjour Camille Moreau")).to_be_visible()
     screenshot("dashboard-fr")
-    page.get_by_role("link", name="Mon compte").click()
+    page.get_by_role("link", name="Camille Moreau").click()
     expect(page.get_by_role("heading", name="Mon compte")).to_be_visible()
     page.get_by_label("Fuseau horaire").select_option("America/Cayenne")
     page.get_by_role("button", name="Enregistrer").click()
