@@ -572,7 +572,9 @@ def test_list_filters_by_kind_and_text_and_counts_contacts(
     client.force_login(coordinator)
     url = reverse("activations:organisation-list")
     # when
-    with django_assert_num_queries(5):  # session, user, coordinated?, organisations, nav
+    with django_assert_num_queries(
+        5
+    ):  # session, user, coordinated?, organisations, nav
         everything = client.get(url)
     by_kind = client.get(url, {"kind": Organisation.Kind.MUNICIPALITY})
     by_text = client.get(url, {"q": "lattes"})
