@@ -13,7 +13,7 @@ from activations.models import OrganisationMember
 def _nav(request: HttpRequest) -> dict[str, bool]:
     user = request.user
     if not user.is_authenticated:
-        return {"partners": False, "agreements": False}
+        return {"partners": False, "agreements": False, "shifts": False}
     roles = set(
         OrganisationMember.objects.filter(user=user).values_list("role", flat=True)
     )
@@ -21,6 +21,8 @@ def _nav(request: HttpRequest) -> dict[str, bool]:
     return {
         "partners": coordinator or user.is_staff,
         "agreements": coordinator or OrganisationMember.Role.LIAISON in roles,
+        # shifts are for VOST volunteers, not for the authority's people
+        "shifts": bool(roles - {OrganisationMember.Role.LIAISON}) or not roles,
     }
 
 
