@@ -33,7 +33,7 @@ from activations.api._common import (
     paginate,
     request_user,
 )
-from activations.api.partners import OrganisationRef
+from activations.api.organisations import OrganisationRef
 from activations.models import (
     Activation,
     ActivationMember,

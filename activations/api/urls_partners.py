@@ -1,34 +1,37 @@
-"""API routes: partners (see activations/api/partners.py)."""
+"""API routes: partners (see activations/api/organisations.py and
+activations/api/agreements.py)."""
 
 from django.urls import URLPattern, path
 
-from activations.api import partners
+from activations.api import agreements, organisations
 
 urlpatterns: list[URLPattern] = [
     path(
         "organisations/",
-        partners.OrganisationListApi.as_view(),
+        organisations.OrganisationListApi.as_view(),
         name="api-organisation-list",
     ),
     path(
         "organisations/<int:organisation_id>/",
-        partners.OrganisationDetailApi.as_view(),
+        organisations.OrganisationDetailApi.as_view(),
         name="api-organisation-detail",
     ),
     path(
         "organisations/<int:organisation_id>/contacts/",
-        partners.OrganisationContactListApi.as_view(),
+        organisations.OrganisationContactListApi.as_view(),
         name="api-organisation-contacts",
     ),
-    path("agreements/", partners.AgreementListApi.as_view(), name="api-agreement-list"),
+    path(
+        "agreements/", agreements.AgreementListApi.as_view(), name="api-agreement-list"
+    ),
     path(
         "agreements/<int:agreement_id>/",
-        partners.AgreementDetailApi.as_view(),
+        agreements.AgreementDetailApi.as_view(),
         name="api-agreement-detail",
     ),
     path(
         "agreements/<int:agreement_id>/status/",
-        partners.AgreementStatusApi.as_view(),
+        agreements.AgreementStatusApi.as_view(),
         name="api-agreement-status",
     ),
 ]

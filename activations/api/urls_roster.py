@@ -1,8 +1,8 @@
-"""API routes: roster (see activations/api/roster.py)."""
+"""API routes: roster (see activations/api/roster.py and activations/api/volunteers.py)."""
 
 from django.urls import URLPattern, path
 
-from activations.api import roster
+from activations.api import roster, volunteers
 
 urlpatterns: list[URLPattern] = [
     path(
@@ -32,13 +32,13 @@ urlpatterns: list[URLPattern] = [
     ),
     path(
         "assignments/<int:assignment_id>/check-in/",
-        roster.AssignmentCheckInApi.as_view(),
+        volunteers.AssignmentCheckInApi.as_view(),
         name="api-assignment-check-in",
     ),
     path(
         "assignments/<int:assignment_id>/check-out/",
-        roster.AssignmentCheckOutApi.as_view(),
+        volunteers.AssignmentCheckOutApi.as_view(),
         name="api-assignment-check-out",
     ),
-    path("me/shifts/", roster.MyShiftListApi.as_view(), name="api-my-shifts"),
+    path("me/shifts/", volunteers.MyShiftListApi.as_view(), name="api-my-shifts"),
 ]

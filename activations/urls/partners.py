@@ -1,84 +1,87 @@
-"""URL routes: partners pages (see activations/views/partners.py)."""
+"""URL routes: partners pages (see activations/views/organisations.py and
+activations/views/agreements.py)."""
 
 from django.urls import URLPattern, path
 
-from activations.views import partners as views
+from activations.views import agreements, organisations
 
 urlpatterns: list[URLPattern] = [
     # organisations
-    path("partners/", views.organisation_list, name="organisation-list"),
-    path("partners/new/", views.organisation_create, name="organisation-create"),
+    path("partners/", organisations.organisation_list, name="organisation-list"),
+    path(
+        "partners/new/", organisations.organisation_create, name="organisation-create"
+    ),
     path(
         "partners/<int:organisation_id>/",
-        views.organisation_detail,
+        organisations.organisation_detail,
         name="organisation-detail",
     ),
     path(
         "partners/<int:organisation_id>/edit/",
-        views.organisation_edit,
+        organisations.organisation_edit,
         name="organisation-edit",
     ),
     path(
         "partners/<int:organisation_id>/contacts/new/",
-        views.organisation_contact_save,
+        organisations.organisation_contact_save,
         name="organisation-contact-create",
     ),
     path(
         "partners/<int:organisation_id>/contacts/<int:contact_id>/edit/",
-        views.organisation_contact_save,
+        organisations.organisation_contact_save,
         name="organisation-contact-edit",
     ),
     path(
         "partners/<int:organisation_id>/contacts/<int:contact_id>/delete/",
-        views.organisation_contact_delete,
+        organisations.organisation_contact_delete,
         name="organisation-contact-delete",
     ),
     path(
         "partners/<int:organisation_id>/members/",
-        views.organisation_member_add,
+        organisations.organisation_member_add,
         name="organisation-member-add",
     ),
     path(
         "partners/<int:organisation_id>/members/remove/",
-        views.organisation_member_remove,
+        organisations.organisation_member_remove,
         name="organisation-member-remove",
     ),
     # agreements
-    path("agreements/", views.agreement_list, name="agreement-list"),
-    path("agreements/new/", views.agreement_create, name="agreement-create"),
+    path("agreements/", agreements.agreement_list, name="agreement-list"),
+    path("agreements/new/", agreements.agreement_create, name="agreement-create"),
     path(
         "agreements/<int:agreement_id>/",
-        views.agreement_detail,
+        agreements.agreement_detail,
         name="agreement-detail",
     ),
     path(
         "agreements/<int:agreement_id>/edit/",
-        views.agreement_edit,
+        agreements.agreement_edit,
         name="agreement-edit",
     ),
     path(
         "agreements/<int:agreement_id>/status/",
-        views.agreement_status,
+        agreements.agreement_status,
         name="agreement-status",
     ),
     path(
         "agreements/<int:agreement_id>/document/",
-        views.agreement_document,
+        agreements.agreement_document,
         name="agreement-document",
     ),
     path(
         "agreements/<int:agreement_id>/contacts/new/",
-        views.agreement_contact_save,
+        agreements.agreement_contact_save,
         name="agreement-contact-create",
     ),
     path(
         "agreements/<int:agreement_id>/contacts/<int:contact_id>/edit/",
-        views.agreement_contact_save,
+        agreements.agreement_contact_save,
         name="agreement-contact-edit",
     ),
     path(
         "agreements/<int:agreement_id>/contacts/<int:contact_id>/delete/",
-        views.agreement_contact_delete,
+        agreements.agreement_contact_delete,
         name="agreement-contact-delete",
     ),
 ]

@@ -1,4 +1,10 @@
-"""Roster pages: shifts, sign-ups, check-in/out, coverage, my shifts, my volunteer profile."""
+"""Roster pages of an activation: its shifts by day, adding and editing them,
+signing up, assigning and withdrawing, and hour-by-hour coverage.
+
+The signed-in person's own pages and actions (my shifts, checking in and out of
+an assignment, the volunteer profile and charter) are in
+activations/views/volunteers.py.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,22 +20,16 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from activations import selectors, services
 from activations.forms.roster import (
-    DEFAULT_RANGE,
     AssignForm,
-    CheckOutForm,
     CoverageFilterForm,
-    LanguageFormSet,
-    ReturnForm,
     RosterFilterForm,
     ShiftForm,
-    VolunteerProfileForm,
 )
 from activations.models import (
     Activation,
@@ -40,8 +39,13 @@ from activations.models import (
     Skill,
 )
 from activations.permissions import Action, activation_get_for_user, role_allows
-from activations.services._common import CHECK_IN_EARLY
-from activations.views._common import activation_context, report_domain_error
+from activations.views._common import (
+    activation_context,
+    assignment_can_check_in,
+    assignment_can_check_out,
+    redirect_back,
+    report_domain_error,
+)
 from vost.exceptions import DomainError
 from vost.http import AuthenticatedHttpRequest
 
@@ -50,18 +54,6 @@ NOT_ON_SHIFTS = (ActivationMember.Role.LIAISON, ActivationMember.Role.OBSERVER)
 
 
 # --- presentation helpers -----------------------------------------------------------
-def _can_check_in(assignment: ShiftAssignment, now: dt.datetime) -> bool:
-    shift = assignment.shift
-    return (
-        assignment.checked_in_at is None
-        and shift.starts_at - CHECK_IN_EARLY <= now <= shift.ends_at
-    )
-
-
-def _can_check_out(assignment: ShiftAssignment) -> bool:
-    return assignment.checked_in_at is not None and assignment.checked_out_at is None
-
-
 @dataclass
 class ShiftRow:
     shift: Shift
@@ -109,8 +101,8 @@ def _roster_days(
                 mine=mine,
                 is_full=len(assignments) >= shift.headcount,
                 is_over=shift.ends_at <= now,
-                can_check_in=mine is not None and _can_check_in(mine, now),
-                can_check_out=mine is not None and _can_check_out(mine),
+                can_check_in=mine is not None and assignment_can_check_in(mine, now),
+                can_check_out=mine is not None and assignment_can_check_out(mine),
                 assignable=[
                     m
                     for m in members or []
@@ -127,20 +119,6 @@ def _roster_days(
     ]
 
 
-def _back(
-    request: AuthenticatedHttpRequest, activation: Activation, *, anchor: str = ""
-) -> HttpResponse:
-    """Redirect to where the action was made: my shifts, or the roster with its filter."""
-    form = ReturnForm(request.POST)
-    data = form.cleaned_data if form.is_valid() else {}
-    if data.get("return_to") == "my-shifts":
-        return redirect(reverse("activations:my-shifts") + anchor)
-    url = reverse("activations:roster", args=[activation.slug])
-    if data.get("range") and data["range"] != DEFAULT_RANGE:
-        url += "?" + urlencode({"range": data["range"]})
-    return redirect(url + anchor)
-
-
 def _own_or_managed_assignment(
     request: AuthenticatedHttpRequest, activation: Activation, assignment_id: int
 ) -> ShiftAssignment:
@@ -155,18 +133,6 @@ def _own_or_managed_assignment(
     ):
         raise PermissionDenied
     return assignment
-
-
-def _own_assignment(
-    request: AuthenticatedHttpRequest, activation: Activation, assignment_id: int
-) -> ShiftAssignment:
-    """The viewer's own assignment on this activation (404 for anybody else's)."""
-    return get_object_or_404(
-        ShiftAssignment.objects.select_related("shift", "user"),
-        pk=assignment_id,
-        shift__activation=activation,
-        user=request.user,
-    )
 
 
 # --- roster -----------------------------------------------------------------------
@@ -298,7 +264,7 @@ def shift_sign_up(
         messages.success(request, _("You are on this shift."))
         for warning in result.warnings:
             messages.warning(request, warning)
-    return _back(request, activation, anchor=f"#shift-{shift.pk}")
+    return redirect_back(request, activation, anchor=f"#shift-{shift.pk}")
 
 
 @login_required
@@ -318,7 +284,7 @@ def shift_assign(
     )
     if not form.is_valid():
         messages.error(request, _("Choose a member of this activation."))
-        return _back(request, activation, anchor=f"#shift-{shift.pk}")
+        return redirect_back(request, activation, anchor=f"#shift-{shift.pk}")
     member = form.cleaned_data["user"]
     try:
         result = services.shift_assign(by=request.user, shift=shift, user=member)
@@ -331,7 +297,7 @@ def shift_assign(
         )
         for warning in result.warnings:
             messages.warning(request, warning)
-    return _back(request, activation, anchor=f"#shift-{shift.pk}")
+    return redirect_back(request, activation, anchor=f"#shift-{shift.pk}")
 
 
 @login_required
@@ -351,53 +317,7 @@ def assignment_withdraw(
         report_domain_error(request, exc)
     else:
         messages.success(request, _("Removed from the shift."))
-    return _back(request, activation, anchor=f"#shift-{shift_id}")
-
-
-@login_required
-@require_POST
-def assignment_check_in(
-    request: AuthenticatedHttpRequest, slug: str, assignment_id: int
-) -> HttpResponse:
-    activation = activation_get_for_user(
-        user=request.user, slug=slug, action=Action.SIGN_UP
-    )
-    assignment = _own_assignment(request, activation, assignment_id)
-    try:
-        services.shift_check_in(user=request.user, assignment=assignment)
-    except DomainError as exc:
-        report_domain_error(request, exc)
-    else:
-        messages.success(request, _("Checked in. Have a good shift."))
-    return _back(request, activation, anchor=f"#assignment-{assignment.pk}")
-
-
-@login_required
-@require_POST
-def assignment_check_out(
-    request: AuthenticatedHttpRequest, slug: str, assignment_id: int
-) -> HttpResponse:
-    activation = activation_get_for_user(
-        user=request.user, slug=slug, action=Action.SIGN_UP
-    )
-    assignment = _own_assignment(request, activation, assignment_id)
-    form = CheckOutForm(request.POST)
-    if not form.is_valid():
-        messages.error(
-            request, " ".join(str(m) for errors in form.errors.values() for m in errors)
-        )
-        return _back(request, activation, anchor=f"#assignment-{assignment.pk}")
-    try:
-        services.shift_check_out(
-            user=request.user,
-            assignment=assignment,
-            handover_note=form.cleaned_data["handover_note"],
-        )
-    except DomainError as exc:
-        report_domain_error(request, exc)
-    else:
-        messages.success(request, _("Checked out. Thank you."))
-    return _back(request, activation, anchor=f"#assignment-{assignment.pk}")
+    return redirect_back(request, activation, anchor=f"#shift-{shift_id}")
 
 
 # --- coverage ---------------------------------------------------------------------
@@ -435,101 +355,3 @@ def coverage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "show_viewer_tz": request.user.timezone != activation.timezone,
         },
     )
-
-
-# --- my shifts --------------------------------------------------------------------
-@dataclass
-class MyShiftRow:
-    assignment: ShiftAssignment
-    can_check_in: bool
-    can_check_out: bool
-    show_activation_tz: bool
-    check_in_opens_at: dt.datetime | None
-
-
-@login_required
-@require_GET
-def my_shifts(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The signed-in person's shifts in every activation: upcoming, and the last 7 days."""
-    now = timezone.now()
-    assignments = selectors.my_assignments(
-        user=request.user, upcoming_only=False
-    ).filter(shift__ends_at__gt=now - dt.timedelta(days=7))
-    upcoming: list[MyShiftRow] = []
-    past: list[MyShiftRow] = []
-    for assignment in assignments:
-        opens = assignment.shift.starts_at - CHECK_IN_EARLY
-        row = MyShiftRow(
-            assignment=assignment,
-            can_check_in=_can_check_in(assignment, now),
-            can_check_out=_can_check_out(assignment),
-            show_activation_tz=assignment.shift.activation.timezone
-            != request.user.timezone,
-            check_in_opens_at=opens if opens > now else None,
-        )
-        (upcoming if assignment.shift.ends_at > now else past).append(row)
-    past.reverse()  # most recent first
-    return render(
-        request,
-        "activations/roster/my_shifts.html",
-        {
-            "upcoming": upcoming,
-            "past": past,
-            "check_in_minutes": int(CHECK_IN_EARLY.total_seconds() // 60),
-        },
-    )
-
-
-# --- volunteer profile --------------------------------------------------------------
-@login_required
-@require_http_methods(["GET", "POST"])
-def volunteer_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The signed-in person's own volunteer profile and the charter."""
-    profile = services.volunteer_profile_get_or_create(user=request.user)
-    languages = list(profile.languages.order_by("language"))
-    initial: dict[str, Any] = {
-        "skills": list(profile.skills),
-        "training_level": profile.training_level,
-        "availability_notes": profile.availability_notes,
-    }
-    form = VolunteerProfileForm(request.POST or None, initial=initial)
-    formset = LanguageFormSet(
-        request.POST or None,
-        prefix="languages",
-        initial=[
-            {"language": lang.language, "level": lang.level} for lang in languages
-        ],
-    )
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
-            services.volunteer_profile_update(
-                user=request.user, **form.cleaned_data, languages=formset.languages()
-            )
-        except DomainError as exc:
-            report_domain_error(request, exc)
-        else:
-            messages.success(request, _("Your volunteer profile has been saved."))
-            return redirect("activations:volunteer-profile")
-    return render(
-        request,
-        "activations/roster/volunteer_profile.html",
-        {
-            "profile": profile,
-            "form": form,
-            "formset": formset,
-            "teams": request.user.organisation_memberships.select_related(
-                "organisation"
-            ).order_by("organisation__name"),
-            "charter_version": services.CHARTER_VERSION,
-            "charter_current": profile.charter_accepted
-            and profile.charter_version == services.CHARTER_VERSION,
-        },
-    )
-
-
-@login_required
-@require_POST
-def charter_accept(request: AuthenticatedHttpRequest) -> HttpResponse:
-    services.charter_accept(user=request.user)
-    messages.success(request, _("Thank you: you have accepted the volunteer charter."))
-    return redirect(reverse("activations:volunteer-profile") + "#charter")
