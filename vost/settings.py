@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "vost",
     "accounts",
     "activations",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "monitoring.poll_due_sources": {
+        "task": "monitoring.poll_due_sources",
+        "schedule": 15.0,
+    },
     "activations.remind_expiring_agreements": {
         "task": "activations.remind_expiring_agreements",
         "schedule": crontab(hour="8", minute="5"),
