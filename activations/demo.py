@@ -305,6 +305,10 @@ def demo_seed() -> Activation:
             defaults={"role": ActivationMember.Role.LIAISON, "added_by": coordinator},
         )
     _top_up_roster(activation, users)
+    # the monitoring app's part of the demo: the exercise replay
+    from monitoring.demo import demo_replay_seed
+
+    demo_replay_seed(activation)
     return activation
 
 

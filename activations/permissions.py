@@ -43,6 +43,8 @@ class Action(StrEnum):
     MANAGE_ROSTER = "manage_roster"  # create shifts, assign people
     MANAGE_MEMBERS = "manage_members"
     MANAGE = "manage"  # edit, open, standby, close, archive
+    VIEW_POSTS = "view_posts"  # incoming posts and sources (monitoring)
+    MANAGE_SOURCES = "manage_sources"  # add, edit, pause, resume, poll sources
 
 
 ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
@@ -55,6 +57,7 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
             Action.EXPORT_LOG,
             Action.VIEW_ROSTER,
             Action.SIGN_UP,
+            Action.VIEW_POSTS,
         }
     ),
     Role.VOLUNTEER: frozenset(
@@ -64,11 +67,15 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
             Action.WRITE_LOG,
             Action.VIEW_ROSTER,
             Action.SIGN_UP,
+            Action.VIEW_POSTS,
         }
     ),
-    # The authority's liaison sees the activation, never the team's internals.
+    # The authority's liaison sees the activation, never the team's internals
+    # (nor the raw queue of posts).
     Role.LIAISON: frozenset({Action.VIEW}),
-    Role.OBSERVER: frozenset({Action.VIEW, Action.VIEW_LOG, Action.VIEW_ROSTER}),
+    Role.OBSERVER: frozenset(
+        {Action.VIEW, Action.VIEW_LOG, Action.VIEW_ROSTER, Action.VIEW_POSTS}
+    ),
 }
 
 

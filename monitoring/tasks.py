@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 
@@ -58,3 +59,71 @@ def cluster_pending(activation_id: int) -> int:
     if activation is None:
         return 0
     return services.cluster_pending(activation=activation)
+
+
+@shared_task(name="monitoring.play_replays", soft_time_limit=30, time_limit=60)
+def play_replays() -> int:
+    """Beat (every 5 s): fan out one poll per exercise replay with something due, then
+    write the injects that have landed to their activation's log (each once)."""
+    from django.utils import timezone
+
+    from monitoring import replay
+
+    now = timezone.now()
+    sources = replay.replay_sources()
+    due = [s.pk for s in sources if replay.is_due(s, now=now)]
+    for source_id in due:
+        poll_source.delay(source_id)
+    replay.replay_injects_log(sources=sources)
+    return len(due)
+
+
+@shared_task(
+    name="monitoring.ingest_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def ingest_batch(
+    posts: list[dict[str, Any]],
+    activation_id: int,
+    source_id: int | None = None,
+    received_at: str | None = None,
+) -> dict[str, int]:
+    """Store one batch of serialised RawPosts (pipeline.serialize). Idempotent: posts
+    are unique per activation, and a batch that already landed (same receipt time)
+    is not recorded twice, so a redelivery after a crash doubles nothing."""
+    import datetime as dt
+
+    from activations.models import Activation
+    from monitoring import services
+    from monitoring.models import Source
+    from monitoring.pipeline.serialize import posts_from_json
+
+    activation = Activation.objects.filter(pk=activation_id).first()
+    if activation is None:
+        logger.info(
+            "activation %s gone, dropping a batch of %s", activation_id, len(posts)
+        )
+        return {}
+    source = (
+        Source.objects.filter(pk=source_id, activation=activation).first()
+        if source_id is not None
+        else None
+    )
+    received = dt.datetime.fromisoformat(received_at) if received_at else None
+    raw_posts, rejected = posts_from_json(posts)
+    result = services.posts_ingest(
+        activation=activation,
+        posts=raw_posts,
+        source=source,
+        rejected=rejected,
+        received_at=received,
+    )
+    return {
+        "received": result.received,
+        "inserted": result.inserted,
+        "duplicates": result.duplicates,
+        "rejected": result.rejected,
+    }

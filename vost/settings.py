@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.poll_due_sources",
         "schedule": 15.0,
     },
+    "monitoring.play_replays": {
+        "task": "monitoring.play_replays",
+        "schedule": 5.0,
+        "options": {"expires": 10.0},
+    },
     "activations.remind_expiring_agreements": {
         "task": "activations.remind_expiring_agreements",
         "schedule": crontab(hour="8", minute="5"),

@@ -13,6 +13,7 @@ from vost import views
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("activations.api.urls")),
+    path("", include("monitoring.api_urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("accounts.urls")),
     path("", include("activations.urls")),
+    path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -22,7 +22,7 @@ from activations.services.agreements import (
     agreement_set_status,
     agreements_remind_expiring,
 )
-from activations.services.log import log_entry_add
+from activations.services.log_entries import log_entry_add
 from activations.services.members import (
     activation_member_remove,
     activation_member_set,

@@ -22,14 +22,18 @@ def connector_for(*, source: Source, credentials: str | None) -> Connector:
         raise SourceConfigError(
             f"no connector for platform {source.platform!r}"
         ) from None
-    return cls(params=dict(source.params), credentials=credentials)
+    params = dict(source.params)
+    # Official alerts come in several languages: prefer the activation's.
+    if source.platform == "cap" and not params.get("languages"):
+        params["languages"] = list(source.activation.languages) or ["fr", "en"]
+    return cls(params=params, credentials=credentials)
 
 
 def _load() -> None:
     """Import the platform modules (each registers itself)."""
     import importlib
 
-    for name in ("x", "mastodon", "bluesky", "rss", "cap"):
+    for name in ("x", "mastodon", "bluesky", "rss", "cap", "replay"):
         try:
             importlib.import_module(f"monitoring.connectors.{name}")
         except ModuleNotFoundError as exc:
