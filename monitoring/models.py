@@ -166,8 +166,11 @@ class ClusterBand(models.Model):
     )  # band index folded into the hash: one column, one index
 
     class Meta:
+        # covering: the band lookup reads the cluster id from the index alone
         indexes = [
-            models.Index(fields=["activation", "band"], name="clusterband_lookup_idx")
+            models.Index(
+                fields=["activation", "band", "cluster"], name="clusterband_lookup_idx"
+            )
         ]
         constraints = [
             models.UniqueConstraint(
@@ -246,6 +249,12 @@ class Post(models.Model):
                 fields=["activation"],
                 name="post_unclustered_idx",
                 condition=Q(cluster__isnull=True),
+            ),
+            # reposts still waiting for their original: probed on every batch
+            models.Index(
+                fields=["activation", "platform", "repost_of_external_id"],
+                name="post_awaiting_original_idx",
+                condition=Q(repost_of__isnull=True) & ~Q(repost_of_external_id=""),
             ),
         ]
 

@@ -1,9 +1,9 @@
 """Cluster assignment against the LSH index kept in PostgreSQL (ClusterBand rows).
 
-A batch costs a fixed handful of queries whatever its size: one band lookup
-(with the candidates' representative signatures), one lookup of reposted
-originals, then COPY of the new clusters and their bands and one UPDATE for the
-clusters that grew. The caller writes the posts' cluster ids (with the posts
+A batch costs a fixed handful of queries whatever its size: the band lookup and
+the candidates' representative signatures (index probes only), the reposted
+originals' clusters (unless the caller knows them), then COPY of the new
+clusters and their bands and one UPDATE for the clusters that grew. The caller writes the posts' cluster ids (with the posts
 themselves on ingest, by one UPDATE for leftovers) and holds the activation's
 ingest lock, so two batches never grow the same cluster at once.
 """
@@ -209,8 +209,26 @@ def _save_new(
             "updated_at",
         ),
         rows,
+        binary_types=(
+            "int8",
+            "int8",
+            "int8",
+            "int4",
+            "timestamptz",
+            "timestamptz",
+            "varchar",
+            "float8",
+            "varchar",
+            "timestamptz",
+            "timestamptz",
+        ),
     )
-    copy_rows("monitoring_clusterband", ("activation_id", "cluster_id", "band"), bands)
+    copy_rows(
+        "monitoring_clusterband",
+        ("activation_id", "cluster_id", "band"),
+        bands,
+        binary_types=("int8", "int8", "int8"),
+    )
     return ids
 
 

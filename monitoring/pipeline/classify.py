@@ -222,12 +222,13 @@ def classifier_learn(
     unknown = sorted({str(label) for label in labels} - set(CATEGORIES))
     if unknown:
         raise ValueError(f"unknown categories: {', '.join(unknown)}")
+    if not texts:
+        state_row = ClassifierState.objects.filter(activation_id=activation_id).first()
+        return state_row.updates if state_row else 0
     ClassifierState.objects.get_or_create(
         activation_id=activation_id, defaults={"arrays": b"", "updates": 0}
     )
     state = ClassifierState.objects.select_for_update().get(activation_id=activation_id)
-    if not texts:
-        return state.updates
     model = None
     if state.arrays:
         try:
@@ -241,14 +242,10 @@ def classifier_learn(
         model = textmodel.new_model()
         state.updates = 0
     targets = np.array([str(label) for label in labels])
+    codes = list(langs) if langs is not None else [""] * len(texts)
     for start in range(0, len(texts), MAX_LEARN_BATCH):
         end = start + MAX_LEARN_BATCH
-        matrix = textmodel.features(
-            list(texts[start:end]),
-            list(langs[start:end])
-            if langs is not None
-            else [""] * len(targets[start:end]),
-        )
+        matrix = textmodel.features(list(texts[start:end]), codes[start:end])
         for _ in range(LEARN_PASSES):
             model.partial_fit(matrix, targets[start:end], classes=np.array(CATEGORIES))
     state.arrays = textmodel.dump(model)

@@ -199,7 +199,13 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         "recherches se poursuivent; toujours recherché; toujours recherchée; "
         "personnes manquantes; manque à l'appel; manquent à l'appel",
     ),
-    (C.MISSING_FOUND, "fr", 1.0, "recherches; retrouvé; retrouvée; retrouvés; joindre"),
+    (
+        C.MISSING_FOUND,
+        "fr",
+        1.0,
+        "recherches; retrouvé; retrouvée; retrouvés; joindre; ne répond plus; "
+        "ne répondent plus; des nouvelles de",
+    ),
     (
         C.MISSING_FOUND,
         "en",
@@ -215,7 +221,7 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         C.MISSING_FOUND,
         "en",
         1.0,
-        "search; searching; found; locate; located; survivors",
+        "search; searching; found; locate; located; survivors; heard from",
     ),
     (
         C.MISSING_FOUND,
@@ -304,11 +310,13 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         "plus de réseau; pas de réseau; coupure téléphonique; voie ferrée; "
         "trafic interrompu; circulation interrompue; trains supprimés; "
         "glissement de terrain; coulée de boue; éboulement; digue rompue; "
-        "rupture de digue; barrage; toiture arrachée; toitures arrachées; "
+        "rupture de digue; rupture de barrage; rupture du barrage; barrage a cédé; "
+        "toiture arrachée; toitures arrachées; "
         "toit arraché; maison effondrée; immeuble effondré; bâtiment effondré; "
         "effondrement; dégâts; dégâts importants; dégâts matériels; dommages; "
         "arbres tombés; arbre tombé; poteaux électriques; lignes électriques; "
-        "station d'épuration; écoles fermées; hôpital inondé; enedis",
+        "station d'épuration; écoles fermées; hôpital inondé; enedis; "
+        "trafic interrompu; trafic perturbé; voie inondée",
     ),
     (
         C.INFRASTRUCTURE,
@@ -318,6 +326,7 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         "chaussée; rue inondée; rues inondées; quartier inondé; parking inondé; "
         "sous sol inondé; caves inondées; maisons inondées; électricité; courant; "
         "réseau; télécom; gaz; fuite de gaz; assainissement; détruit; détruite; "
+        "barrage; digue; fermé; fermée; fermés; fermées; coupé; coupée; barrée; "
         "détruits; détruites; endommagé; endommagée; endommagés; ravagé; ravagée; "
         "emporté; emportée; emportés; submergé; submergée; submergés",
     ),
@@ -386,7 +395,9 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         "vigilance orange; alerte rouge; alerte orange; mise en garde; "
         "faites bouillir; eau non potable; ne buvez pas; coupez le gaz; "
         "coupez l'électricité; tenez vous informés; suivez les consignes; "
-        "kit d'urgence; préparez; risque de crue; risque d'inondation",
+        "kit d'urgence; préparez; risque de crue; risque d'inondation; "
+        "ne retournez pas; ne rentrez pas chez vous; n'entrez pas; méfiez vous; "
+        "signalez vous",
     ),
     (
         C.CAUTION,
@@ -442,7 +453,7 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         2.0,
         "dons; faire un don; faites un don; appel aux dons; collecte; cagnotte; "
         "bénévoles; bénévole; bénévolat; solidarité; chaîne de solidarité; "
-        "aide humanitaire; distribution; distributions; denrées; "
+        "aide humanitaire; distribution; distributions; distribuent; denrées; "
         "croix rouge; protection civile; secours populaire; restos du coeur; "
         "sapeurs pompiers; pompiers; secouristes; sauveteurs; hélitreuill*; "
         "hélicoptère; hélicoptères; sauvetage; "
@@ -455,7 +466,7 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         C.RESCUE_DONATION,
         "fr",
         1.0,
-        "aide; aider; aidons; soutien financier; matériel; vêtements",
+        "aide; aider; aidons; soutien financier; matériel; vêtements; gratuitement",
     ),
     (
         C.RESCUE_DONATION,
@@ -601,7 +612,8 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         C.RUMOUR,
         "fr",
         2.0,
-        "rumeur; rumeurs; fausse information; fausses informations; fake news; fake; "
+        "rumeur; rumeurs; fausse information; fausses informations; fausse info; "
+        "fausses infos; fake news; fake; "
         "intox; infox; canular; il paraît que; il parait que; on dit que; "
         "on m'a dit que; j'ai entendu dire; j'ai entendu que; apparemment; "
         "quelqu'un peut confirmer; qui peut confirmer; c'est vrai que; est ce vrai; "
@@ -609,7 +621,15 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         "selon des rumeurs; partagez avant que; partagez massivement; "
         "les médias n'en parlent pas; on nous cache; ils nous cachent; "
         "vidéo truquée; photo truquée; ancienne photo; vieille photo; "
-        "démenti; démentent; c'est faux; vérifiez vos sources",
+        "démenti; démentent; la préfecture dément; arrêtez de partager; "
+        "ne partagez pas; n'importe quoi; c'est faux; vérifiez vos sources",
+    ),
+    (
+        C.RUMOUR,
+        "fr",
+        1.5,
+        "faites tourner; faites passer; partagez un max; on parle de; "
+        "on parle déjà de; aurait cédé; auraient été",
     ),
     (
         C.RUMOUR,
@@ -622,6 +642,13 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         "word is; supposedly; share before; media won t tell; they are hiding; "
         "cover up; old photo; old picture; photoshopped; doctored; debunked; "
         "not true; fact check; fact checking; false claims; conspiracy",
+    ),
+    (
+        C.RUMOUR,
+        "en",
+        1.5,
+        "spread the word; share this; please share; people say; they say the; "
+        "is said to",
     ),
     (
         C.RUMOUR,
@@ -646,7 +673,8 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         "niveau de l'eau; niveau d'eau; débordement; déborde; montée des eaux; "
         "tempête; tempêtes; incendie; incendies; feu; feux; feu de forêt; "
         "séisme; tremblement de terre; tornade; cyclone; ouragan; canicule; "
-        "situation; en direct; actuellement; ce matin; cette nuit; images; vidéo",
+        "situation; en direct; actuellement; ce matin; cette nuit; images; vidéo; "
+        "épisode cévenol; épisode méditerranéen; décrue",
     ),
     (
         C.OTHER_RELEVANT,
@@ -684,7 +712,7 @@ TERMS: Final[tuple[tuple[str, str, float, str], ...]] = (
         "concours; à gagner; jeu concours; code promo; promo; soldes; abonnez vous; "
         "abonne toi; followback; like et rt; inondé de messages; inondée de messages; "
         "déluge de buts; tempête de cerveau; feu d'artifice; feux d'artifice; "
-        "match de foot; ligue 1; album; concert; série; épisode; crypto; bitcoin",
+        "match de foot; ligue 1; album; concert; nouvelle saison; crypto; bitcoin",
     ),
     (
         C.NOT_RELEVANT,
@@ -721,7 +749,9 @@ URGENCY: Final[tuple[tuple[str, float, str], ...]] = (
         "sous les décombres; ensevelis; enseveli; ensevelie; encerclés par les flammes; "
         "encerclés par l'eau; cernés par l'eau; emporté par le courant; "
         "emportée par le courant; emportés par les eaux; personne ne répond; "
-        "les secours ne répondent pas; on attend les secours; venez vite",
+        "les secours ne répondent pas; on attend les secours; venez vite; "
+        "accroché à un arbre; accrochée à un arbre; accrochés à; on entend crier; "
+        "appelle à l'aide; appellent à l'aide; crie à l'aide; l'eau arrive aux",
     ),
     (
         "fr",
@@ -729,6 +759,8 @@ URGENCY: Final[tuple[tuple[str, float, str], ...]] = (
         "bloqué; bloquée; bloqués; bloquées; isolés; isolée; isolé; sos; urgence; "
         "urgent; détresse; en détresse; inconscient; inconsciente; saigne; "
         "hémorragie; crise cardiaque; arrêt cardiaque; blessé grave; blessés graves; "
+        "ne répond plus; ne répondent plus; l'eau rentre; l'eau entre; "
+        "de l'eau dans la maison; "
         "noyade; disparu; disparue; sans nouvelles",
     ),
     (
@@ -737,7 +769,8 @@ URGENCY: Final[tuple[tuple[str, float, str], ...]] = (
         "enfant; enfants; bébé; bébés; nourrisson; nouveau né; personne âgée; "
         "personnes âgées; grand mère; grand père; mamie; papi; handicapé; handicapée; "
         "fauteuil roulant; femme enceinte; enceinte; dialyse; oxygène; sous oxygène; "
-        "insuline; malade; ehpad; maison de retraite; animaux",
+        "insuline; malade; ehpad; maison de retraite; animaux; seule chez elle; "
+        "seul chez lui; en fauteuil",
     ),
     ("fr", 0.2, "vite; maintenant; en ce moment; actuellement; immédiatement; svp"),
     (
@@ -746,6 +779,7 @@ URGENCY: Final[tuple[tuple[str, float, str], ...]] = (
         "help us; please help; send help; trapped; stuck on the roof; on the roof; "
         "on our roof; on the rooftop; in the attic; water is rising; water rising; "
         "water keeps rising; water coming in; drowning; can t breathe; cant breathe; "
+        "clinging to a tree; clinging to; screaming for help; calling for help; "
         "cannot breathe; not breathing; under the rubble; buried; swept away; "
         "surrounded by water; surrounded by fire; nobody is coming; no one is coming; "
         "still waiting for rescue; need rescue; need to be rescued; mayday; call 911",
@@ -754,6 +788,8 @@ URGENCY: Final[tuple[tuple[str, float, str], ...]] = (
         "en",
         0.5,
         "stranded; stuck; sos; urgent; urgently; emergency; unconscious; bleeding; "
+        "water coming under; water in the house; water inside; not answering; "
+        "not answering the phone; no answer; "
         "heart attack; seriously injured; critically injured; missing; "
         "cannot reach; can t reach; cant reach; last seen; need a boat",
     ),

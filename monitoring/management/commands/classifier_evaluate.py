@@ -39,7 +39,17 @@ class Command(BaseCommand):
             "--test", nargs="+", type=Path, required=True, metavar="TSV"
         )
         parser.add_argument(
-            "--seed", type=int, default=0, help="shuffling seed of SGD (default 0)"
+            "--seed",
+            type=int,
+            default=0,
+            help="first shuffling seed of SGD (default 0)",
+        )
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=evaluation.MEMBERS,
+            help="SGD runs (seeds seed, seed+1, …) whose weights are averaged "
+            f"(default {evaluation.MEMBERS})",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -54,7 +64,9 @@ class Command(BaseCommand):
                 f"test: {len(test.texts):,} posts from {test.files} file(s), "
                 f"{test.skipped} malformed line(s) skipped"
             )
-            report = evaluation.evaluate(train, test, seed=options["seed"])
+            report = evaluation.evaluate(
+                train, test, seed=options["seed"], members=options["members"]
+            )
         except evaluation.DatasetError as exc:
             raise CommandError(str(exc)) from exc
 
