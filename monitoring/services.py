@@ -553,7 +553,14 @@ def source_record_failure(
     retry_after: float | None = None,
     permanent: bool = False,
 ) -> None:
-    """Count a failure; back off; pause the source (with a log entry) when it keeps failing."""
+    """Count a failure; back off; pause the source (with a log entry) when it keeps failing.
+
+    The source's secret is blanked out of the message before it is stored anywhere
+    (an error page from a platform may echo the token back).
+    """
+    secret = source_credentials(source)
+    if secret and len(secret) >= 6:
+        error = error.replace(secret, "[redacted]")
     now = timezone.now()
     failures = source.consecutive_failures + 1
     delay = (

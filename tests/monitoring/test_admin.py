@@ -68,3 +68,21 @@ def test_posts_cannot_be_edited_in_the_admin(client, data):
     post.refresh_from_db()
     assert response.status_code == 403
     assert post.text == "Route coupée à Lattes"
+
+
+def test_a_secret_echoed_in_an_error_is_never_stored(data, monkeypatch):
+    from activations.models import LogEntry
+    from monitoring.services import source_record_failure
+
+    monkeypatch.setenv("FAKE_FEED_TOKEN", "s3cr3t-token-value-123")
+    source = Source.objects.get()
+    source.credentials_env = "FAKE_FEED_TOKEN"
+    source.save()
+    source_record_failure(
+        source=source, error="401 for token s3cr3t-token-value-123", permanent=True
+    )
+    source.refresh_from_db()
+    assert "s3cr3t" not in source.last_error
+    assert "s3cr3t" not in source.paused_reason
+    assert not LogEntry.objects.filter(text__contains="s3cr3t").exists()
+    assert "[redacted]" in source.last_error
