@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 
 from accounts.models import User
 from activations.forms.roster import DEFAULT_RANGE, ReturnForm
-from activations.models import Activation, ShiftAssignment
+from activations.models import Activation, Contact, ShiftAssignment
 from activations.permissions import Action, activation_allowed_actions
 from activations.services._common import CHECK_IN_EARLY
 from vost.exceptions import DomainError
@@ -72,3 +72,43 @@ def redirect_back(
     if data.get("range") and data["range"] != DEFAULT_RANGE:
         url += "?" + urlencode({"range": data["range"]})
     return redirect(url + anchor)
+
+
+def contact_form_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    contact: Contact,
+    for_agreement: bool,
+    owner_name: str,
+    success_url: str,
+    back_url: str,
+) -> HttpResponse:
+    """Add or edit one contact (of an organisation or an agreement's call list);
+    the caller has already checked the right to manage its owner."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    from activations import services
+    from activations.forms.partners import ContactForm
+
+    form = ContactForm(
+        request.POST or None, instance=contact, for_agreement=for_agreement
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_save(contact=form.instance)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The contact has been saved."))
+            return redirect(success_url)
+    return render(
+        request,
+        "activations/partners/contact_form.html",
+        {
+            "form": form,
+            "creating": contact.pk is None,
+            "owner_name": owner_name,
+            "back_url": back_url,
+        },
+    )

@@ -39,7 +39,7 @@ from activations.permissions import (
     coordinated_teams,
     organisations_visible_to,
 )
-from activations.views._common import report_domain_error
+from activations.views._common import contact_form_page, report_domain_error
 from vost.exceptions import DomainError
 from vost.http import AuthenticatedHttpRequest
 
@@ -307,24 +307,13 @@ def agreement_contact_save(
         if contact_id is not None
         else Contact(agreement=agreement, kind=Contact.Kind.ESCALATION)
     )
-    form = ContactForm(request.POST or None, instance=contact, for_agreement=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_save(contact=form.instance)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The contact has been saved."))
-            return redirect(agreement_detail_url(agreement) + "#contacts")
-    return render(
+    return contact_form_page(
         request,
-        "activations/partners/contact_form.html",
-        {
-            "form": form,
-            "creating": contact_id is None,
-            "owner_name": agreement.reference,
-            "back_url": agreement_detail_url(agreement),
-        },
+        contact=contact,
+        for_agreement=True,
+        owner_name=agreement.reference,
+        success_url=agreement_detail_url(agreement) + "#contacts",
+        back_url=agreement_detail_url(agreement),
     )
 
 

@@ -34,7 +34,7 @@ from activations.permissions import (
     organisations_visible_to,
     vost_team_can_create,
 )
-from activations.views._common import report_domain_error
+from activations.views._common import contact_form_page, report_domain_error
 from vost.exceptions import DomainError
 from vost.http import AuthenticatedHttpRequest
 
@@ -192,24 +192,13 @@ def organisation_contact_save(
         if contact_id is not None
         else Contact(organisation=organisation, kind=Contact.Kind.GENERAL)
     )
-    form = ContactForm(request.POST or None, instance=contact, for_agreement=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_save(contact=form.instance)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The contact has been saved."))
-            return redirect("activations:organisation-detail", organisation.pk)
-    return render(
+    return contact_form_page(
         request,
-        "activations/partners/contact_form.html",
-        {
-            "form": form,
-            "creating": contact_id is None,
-            "owner_name": organisation.name,
-            "back_url": organisation_detail_url(organisation),
-        },
+        contact=contact,
+        for_agreement=False,
+        owner_name=organisation.name,
+        success_url=reverse("activations:organisation-detail", args=[organisation.pk]),
+        back_url=organisation_detail_url(organisation),
     )
 
 
