@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import Notification, User
+
+if TYPE_CHECKING:
+    from activations.models import Activation
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +128,90 @@ def demo_users_seed(*, password: str) -> list[DemoPerson]:
             user.set_password(password)
             user.save(update_fields=["password"])
     return list(DEMO_PEOPLE)
+
+
+# --- in-app notifications (and their email copy) ------------------------------------
+def notify(
+    *,
+    users: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    activation: Activation | None = None,
+    level: str = "info",
+    email: bool = False,
+) -> list[Notification]:
+    """Put a notification in each user's inbox; with `email`, also mail a copy after
+    the transaction commits (task accounts.send_notification_emails).
+
+    `title` and `body` must already be in the recipients' language or neutral
+    (callers translate with ``translation.override(user.language)`` per user when
+    the text differs); they are stored as plain text and always rendered escaped.
+    """
+    from accounts import tasks
+
+    recipients = {user.pk: user for user in users if user.is_active}
+    if not recipients:
+        return []
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user,
+                activation=activation,
+                kind=kind,
+                level=level,
+                title=title[:200],
+                body=body,
+                url=url,
+            )
+            for user in recipients.values()
+        ]
+    )
+    if email:
+        ids = [note.pk for note in created if note.user.email]
+        if ids:
+            transaction.on_commit(lambda: tasks.send_notification_emails.delay(ids))
+    return created
+
+
+def notifications_send_emails(*, notification_ids: Sequence[int]) -> int:
+    """Mail the given notifications to their users (in each user's language); returns
+    how many were sent. A failing address is logged and does not stop the others."""
+    sent = 0
+    notes = Notification.objects.filter(pk__in=notification_ids).select_related(
+        "user", "activation"
+    )
+    for note in notes:
+        if not note.user.email:
+            continue
+        with translation.override(note.user.language):
+            context = {"note": note, "site_url": settings.VOST_SITE_URL}
+            subject = render_to_string(
+                "accounts/email/notification_subject.txt", context
+            )
+            message = render_to_string("accounts/email/notification.txt", context)
+        try:
+            send_mail(
+                subject=" ".join(subject.split())[:200],
+                message=message,
+                from_email=None,
+                recipient_list=[note.user.email],
+            )
+        except Exception:  # one bad address must not stop the rest
+            logger.exception(
+                "notification %s: email to user %s failed", note.pk, note.user_id
+            )
+            continue
+        sent += 1
+    return sent
+
+
+def notification_mark_read(
+    *, user: User, notification_ids: Sequence[int] | None = None
+) -> int:
+    """Mark the user's notifications read (all unread ones when no ids); returns how many."""
+    queryset = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        queryset = queryset.filter(pk__in=notification_ids)
+    return queryset.update(read_at=timezone.now())

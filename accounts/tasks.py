@@ -18,3 +18,19 @@ def clear_expired_sessions() -> None:
 
     services.sessions_clear_expired()
     logger.info("expired sessions cleared")
+
+
+@shared_task(
+    name="accounts.send_notification_emails",
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """Mail copies of in-app notifications. A retry may resend a copy (at-least-once):
+    a duplicate email about an escalation is better than none."""
+    from accounts import services
+
+    return services.notifications_send_emails(notification_ids=notification_ids)

@@ -27,4 +27,10 @@ urlpatterns = [
         name="password-reset-complete",
     ),
     path("language/", views.set_language, name="set-language"),
+    path("notifications/", views.notifications, name="notifications"),
+    path(
+        "notifications/read/",
+        views.notifications_mark_read,
+        name="notifications-mark-read",
+    ),
 ]

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm
@@ -140,3 +142,69 @@ def set_language(request: HttpRequest) -> HttpResponse:
         samesite="Lax",
     )
     return response
+
+
+# --- notifications inbox ------------------------------------------------------------
+NOTIFICATIONS_PAGE_SIZE = 50
+
+
+class NotificationReadForm(forms.Form):
+    """Mark one notification read (``notification``), or all of them (``all``)."""
+
+    notification = forms.IntegerField(required=False, min_value=1)
+    all = forms.BooleanField(required=False)
+    unread = forms.BooleanField(required=False)  # the filter to return to
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("all") and not data.get("notification"):
+            raise forms.ValidationError(_("Choose a notification to mark as read."))
+        return data
+
+
+@login_required
+@require_GET
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The user's own notifications, newest first, unread ones highlighted;
+    ``?unread=1`` shows only those. Links go only to paths inside the hub."""
+    unread_only = request.GET.get("unread") == "1"
+    page = Paginator(
+        selectors.notification_list(user=request.user, unread_only=unread_only),
+        NOTIFICATIONS_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    for note in page.object_list:
+        note.link = selectors.notification_link(note.url)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "accounts/notifications.html",
+        {
+            "page": page,
+            "unread_only": unread_only,
+            "counts": selectors.notification_unread_counts(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Mark one of the user's notifications read, or all; someone else's id is
+    silently ignored (it matches nothing of theirs)."""
+    form = NotificationReadForm(request.POST)
+    url = reverse("accounts:notifications")
+    if not form.is_valid():
+        messages.error(request, _("Choose a notification to mark as read."))
+        return redirect(url)
+    data = form.cleaned_data
+    ids = None if data["all"] else [data["notification"]]
+    marked = services.notification_mark_read(user=request.user, notification_ids=ids)
+    if data["all"]:
+        messages.success(
+            request,
+            _("All notifications marked as read.")
+            if marked
+            else _("There was nothing unread."),
+        )
+    if data["unread"]:
+        url += "?unread=1"
+    return redirect(url)

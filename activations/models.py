@@ -375,6 +375,19 @@ class Activation(TimeStampedModel):
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(168)],
     )
+    triage_lease_minutes = models.PositiveSmallIntegerField(
+        _("triage lease (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "How long a claimed item stays with a volunteer before it returns to the queue."
+        ),
+    )
+    escalation_renotify_minutes = models.PositiveSmallIntegerField(
+        _("re-notify unacknowledged escalations after (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
     languages = ArrayField(
         models.CharField(max_length=8),
         verbose_name=_("languages"),

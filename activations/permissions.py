@@ -45,36 +45,65 @@ class Action(StrEnum):
     MANAGE = "manage"  # edit, open, standby, close, archive
     VIEW_POSTS = "view_posts"  # incoming posts and sources (monitoring)
     MANAGE_SOURCES = "manage_sources"  # add, edit, pause, resume, poll sources
+    # --- volunteer workspace (issue 5) ---
+    TRIAGE = "triage"  # claim queue items and decide on them
+    TRIAGE_BULK = "triage_bulk"  # decide on a selection, filter the whole queue
+    VIEW_ESCALATIONS = "view_escalations"
+    ACKNOWLEDGE_ESCALATION = "acknowledge_escalation"
+    VIEW_CASES = "view_cases"
+    VERIFY = "verify"  # open cases, add evidence, grade, locate, propose a verdict
+    REVIEW_VERDICT = "review_verdict"  # second reviewer (team leads; volunteers
+    # with the verification skill are allowed by the service)
+    VIEW_RUMOURS = "view_rumours"
+    MANAGE_RUMOURS = "manage_rumours"  # record, link, change status, draft counters
+    APPROVE_COUNTER_MESSAGE = "approve_counter_message"  # the authority's call
 
+
+_VOLUNTEER: Final = frozenset(
+    {
+        Action.VIEW,
+        Action.VIEW_LOG,
+        Action.WRITE_LOG,
+        Action.VIEW_ROSTER,
+        Action.SIGN_UP,
+        Action.VIEW_POSTS,
+        Action.TRIAGE,
+        Action.VIEW_ESCALATIONS,
+        Action.VIEW_CASES,
+        Action.VERIFY,
+        Action.REVIEW_VERDICT,
+        Action.VIEW_RUMOURS,
+    }
+)
 
 ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
-    Role.COORDINATOR: frozenset(Action),
-    Role.TEAM_LEAD: frozenset(
-        {
-            Action.VIEW,
-            Action.VIEW_LOG,
-            Action.WRITE_LOG,
-            Action.EXPORT_LOG,
-            Action.VIEW_ROSTER,
-            Action.SIGN_UP,
-            Action.VIEW_POSTS,
-        }
-    ),
-    Role.VOLUNTEER: frozenset(
-        {
-            Action.VIEW,
-            Action.VIEW_LOG,
-            Action.WRITE_LOG,
-            Action.VIEW_ROSTER,
-            Action.SIGN_UP,
-            Action.VIEW_POSTS,
-        }
-    ),
+    # Coordinators do everything but approve counter-messages: that is the authority's.
+    Role.COORDINATOR: frozenset(Action) - {Action.APPROVE_COUNTER_MESSAGE},
+    Role.TEAM_LEAD: _VOLUNTEER
+    | {Action.EXPORT_LOG, Action.TRIAGE_BULK, Action.MANAGE_RUMOURS},
+    Role.VOLUNTEER: _VOLUNTEER,
     # The authority's liaison sees the activation, never the team's internals
-    # (nor the raw queue of posts).
-    Role.LIAISON: frozenset({Action.VIEW}),
+    # (nor the raw queue of posts): escalations to acknowledge and rumours'
+    # counter-messages to approve.
+    Role.LIAISON: frozenset(
+        {
+            Action.VIEW,
+            Action.VIEW_ESCALATIONS,
+            Action.ACKNOWLEDGE_ESCALATION,
+            Action.VIEW_RUMOURS,
+            Action.APPROVE_COUNTER_MESSAGE,
+        }
+    ),
     Role.OBSERVER: frozenset(
-        {Action.VIEW, Action.VIEW_LOG, Action.VIEW_ROSTER, Action.VIEW_POSTS}
+        {
+            Action.VIEW,
+            Action.VIEW_LOG,
+            Action.VIEW_ROSTER,
+            Action.VIEW_POSTS,
+            Action.VIEW_ESCALATIONS,
+            Action.VIEW_CASES,
+            Action.VIEW_RUMOURS,
+        }
     ),
 }
 

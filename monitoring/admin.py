@@ -10,11 +10,13 @@ from django.http import HttpRequest
 from monitoring.models import (
     ClassifierState,
     Cluster,
+    Escalation,
     IngestBatch,
     Place,
     Post,
     Rejection,
     Source,
+    TriageDecision,
 )
 
 
@@ -79,9 +81,11 @@ class ClusterAdmin(ReadOnlyAdmin):
         "category",
         "priority",
         "status",
+        "decision",
+        "claimed_by",
         "last_seen_at",
     )
-    list_filter = ("status", "category")
+    list_filter = ("status", "category", "decision")
 
 
 @admin.register(IngestBatch)
@@ -114,3 +118,37 @@ class PlaceAdmin(ReadOnlyAdmin):
 class ClassifierStateAdmin(ReadOnlyAdmin):
     list_display = ("activation", "updates", "updated_at")
     exclude = ("arrays",)
+
+
+@admin.register(TriageDecision)
+class TriageDecisionAdmin(ReadOnlyAdmin):
+    """Decisions are the team's record: read-only here (undo is in the workspace)."""
+
+    list_display = (
+        "created_at",
+        "activation",
+        "cluster",
+        "user",
+        "kind",
+        "category",
+        "bulk",
+        "undone_at",
+    )
+    list_filter = ("kind", "bulk")
+    raw_id_fields = ("cluster",)
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "activation",
+        "summary",
+        "status",
+        "raised_by",
+        "acknowledged_by",
+        "acknowledged_at",
+        "notifications_sent",
+    )
+    list_filter = ("status",)
+    raw_id_fields = ("cluster", "decision")

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from monitoring.api import posts, sources
+from monitoring.api import escalations, posts, sources, triage
 
 urlpatterns: list[URLPattern] = [
     path(
@@ -20,4 +20,6 @@ urlpatterns: list[URLPattern] = [
         sources.SourceDetailApi.as_view(),
         name="api-source-detail",
     ),
+    *triage.urlpatterns,
+    *escalations.urlpatterns,
 ]

@@ -18,7 +18,7 @@ from monitoring.source_params import EDITABLE_PLATFORMS, PARAMS, Param
 POST_LANGUAGES = ["fr", "en", "es", "de", "it", "pt", "nl", "ar", "tr", "pl"]
 
 
-def _language_choices() -> list[tuple[str, str]]:
+def language_choices() -> list[tuple[str, str]]:
     choices = []
     for code in POST_LANGUAGES:
         try:
@@ -62,7 +62,7 @@ class PostFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         lang: Any = self.fields["lang"]
-        lang.choices = [("", _("All languages")), *_language_choices()]
+        lang.choices = [("", _("All languages")), *language_choices()]
 
     def selector_filters(self) -> dict[str, Any]:
         """Keyword arguments of selectors.post_list (empty when the form is invalid)."""

@@ -34,6 +34,7 @@ class Item:
     priority: float
     category: str
     repost_of_id: int | None = None
+    lang: str = ""
 
 
 def assign(
@@ -187,6 +188,7 @@ def _save_new(
                 top.category,
                 top.priority,
                 Cluster.Status.NEW.value,
+                items[row].lang,
                 now,
                 now,
             )
@@ -205,6 +207,7 @@ def _save_new(
             "category",
             "priority",
             "status",
+            "lang",
             "created_at",
             "updated_at",
         ),
@@ -218,6 +221,7 @@ def _save_new(
             "timestamptz",
             "varchar",
             "float8",
+            "varchar",
             "varchar",
             "timestamptz",
             "timestamptz",

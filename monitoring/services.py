@@ -36,7 +36,6 @@ from monitoring.models import (
     Source,
 )
 from monitoring.pipeline import neardup
-from monitoring.pipeline.classify import classify
 from monitoring.pipeline.geoparse import geoparse
 from monitoring.pipeline.language import detect_languages
 from monitoring.pipeline.text import clean_text
@@ -302,6 +301,7 @@ def _store(activation_id: int, rows: list[_Row]) -> list[_Row]:
                 priority=row.values[_COLUMN["priority"]],
                 category=row.values[_COLUMN["category"]],
                 repost_of_id=row.values[_COLUMN["repost_of_id"]],
+                lang=row.values[_COLUMN["lang"]] or "",
             )
             for row in rows
         ],
@@ -334,6 +334,10 @@ def _enrich(
     official alert area, else a place named in the text), in-area flag, signature."""
     texts = [p.text for p in fresh]
     langs = detect_languages(texts, [p.post.lang_hint for p in fresh])
+    # imported here: scikit-learn takes seconds to load, and web processes that
+    # only read posts never need it
+    from monitoring.pipeline.classify import classify
+
     labels = classify(texts, langs, activation_id=activation.pk)
     need_geoparse = [
         i for i, p in enumerate(fresh) if p.post.geo is None and not p.post.area_wkt
@@ -476,7 +480,13 @@ def cluster_pending(*, activation: Activation, limit: int = CLUSTER_BATCH) -> in
                 .filter(activation=activation, cluster__isnull=True)
                 .order_by("id")
                 .values_list(
-                    "id", "minhash", "posted_at", "priority", "category", "repost_of_id"
+                    "id",
+                    "minhash",
+                    "posted_at",
+                    "priority",
+                    "category",
+                    "repost_of_id",
+                    "lang",
                 )[:limit]
             )
             if not pending:
@@ -501,6 +511,7 @@ def cluster_pending(*, activation: Activation, limit: int = CLUSTER_BATCH) -> in
                         priority=priority,
                         category=category,
                         repost_of_id=repost_of_id,
+                        lang=lang,
                     )
                     for index, (
                         post_id,
@@ -509,6 +520,7 @@ def cluster_pending(*, activation: Activation, limit: int = CLUSTER_BATCH) -> in
                         priority,
                         category,
                         repost_of_id,
+                        lang,
                     ) in enumerate(pending)
                 ],
             )

@@ -127,3 +127,36 @@ def ingest_batch(
         "duplicates": result.duplicates,
         "rejected": result.rejected,
     }
+
+
+@shared_task(name="monitoring.learn_decisions", soft_time_limit=120, time_limit=180)
+def learn_decisions(activation_id: int) -> int:
+    """Teach the activation's classifier its triage decisions once they can no longer
+    be undone. Idempotent: each decision is learnt once (learnt_at)."""
+    from monitoring import triage
+
+    return triage.decisions_learn(activation_id=activation_id)
+
+
+@shared_task(
+    name="monitoring.learn_pending_decisions", soft_time_limit=30, time_limit=60
+)
+def learn_pending_decisions() -> int:
+    """Beat backstop: one learn_decisions task per activation with decisions waiting
+    (the decision itself schedules one after the undo window)."""
+    from monitoring import triage
+
+    ids = triage.activations_with_decisions_to_learn()
+    for activation_id in ids:
+        learn_decisions.delay(activation_id)
+    return len(ids)
+
+
+@shared_task(name="monitoring.renotify_escalations", soft_time_limit=25, time_limit=50)
+def renotify_escalations() -> int:
+    """Beat (every 30 s): remind the recipients of open escalations whose reminder is
+    due. Idempotent: due rows are claimed with SKIP LOCKED and moved to their next
+    due time, so two runs at once never send one reminder twice."""
+    from monitoring.escalations import escalations_renotify_due
+
+    return escalations_renotify_due()

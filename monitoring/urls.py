@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from monitoring import views
+from monitoring import urls_escalations, urls_triage, views
 
 app_name = "monitoring"
 
@@ -25,4 +25,6 @@ urlpatterns: list[URLPattern] = [
         name="source-poll",
     ),
     path("a/<slug:slug>/posts/", views.post_list, name="post-list"),
+    *urls_triage.urlpatterns,
+    *urls_escalations.urlpatterns,
 ]

@@ -69,6 +69,7 @@ def fill_en() -> None:
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
         entry.previous_msgid = None
+        entry.previous_msgid_plural = None
     po.save()
     fix_headers()
 
@@ -92,6 +93,8 @@ def apply_fr(tsv: Path) -> None:
             entry.msgstr = msgstr
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
+        entry.previous_msgid = None
+        entry.previous_msgid_plural = None
     po.save()
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from typing import Any
 
 import factory
 from django.contrib.gis.geos import MultiPolygon, Polygon
@@ -228,3 +230,63 @@ ALL_ROLES = [
     ActivationMember.Role.LIAISON,
     ActivationMember.Role.OBSERVER,
 ]
+
+
+# --- monitoring: queue items ------------------------------------------------------
+_item_counter = itertools.count(1)
+
+
+def make_item(
+    activation: Any,
+    *,
+    text: str = "",
+    lang: str = "fr",
+    priority: float = 0.5,
+    category: str = "other_relevant",
+    copies: int = 1,
+    **post_fields: Any,
+) -> Any:
+    """A triage queue item: a Cluster with `copies` posts (the first is the
+    representative), written straight to the database (no pipeline)."""
+    from django.contrib.gis.geos import Point
+
+    from monitoring.models import Cluster, Platform, Post
+
+    now = timezone.now()
+    n = next(_item_counter)
+    cluster = Cluster.objects.create(
+        activation=activation,
+        size=copies,
+        first_seen_at=now - dt.timedelta(minutes=5),
+        last_seen_at=now,
+        category=category,
+        priority=priority,
+        lang=lang,
+    )
+    posts = []
+    for copy in range(copies):
+        values: dict[str, Any] = {
+            "activation": activation,
+            "platform": Platform.MASTODON,
+            "external_id": f"item-{n}-{copy}",
+            "url": f"https://mastodon.example/@witness{n}/{copy}",
+            "author_handle": f"@witness{n}_{copy}@mastodon.example",
+            "author_name": f"Witness {n}",
+            "author_meta": {"followers": 120 + copy, "verified": False},
+            "text": text or f"Rue inondée au centre, l'eau monte vite (item {n})",
+            "lang": lang,
+            "posted_at": now - dt.timedelta(minutes=5 - min(copy, 4)),
+            "received_at": now,
+            "location": Point(3.88, 43.61, srid=4326),
+            "location_source": Post.LocationSource.GEOPARSED,
+            "place_name": "Montpellier",
+            "in_area": True,
+            "category": category,
+            "priority": priority,
+            "cluster": cluster,
+        }
+        values.update(post_fields if copy == 0 else {})
+        posts.append(Post.objects.create(**values))
+    cluster.representative = posts[0]
+    cluster.save(update_fields=["representative"])
+    return cluster

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "accounts",
     "activations",
     "monitoring",
+    "verification",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vost.context_processors.site",
                 "activations.context_processors.nav",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -189,6 +191,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.play_replays",
         "schedule": 5.0,
         "options": {"expires": 10.0},
+    },
+    "monitoring.learn_pending_decisions": {
+        "task": "monitoring.learn_pending_decisions",
+        "schedule": 60.0,
+        "options": {"expires": 50.0},
+    },
+    "monitoring.renotify_escalations": {
+        "task": "monitoring.renotify_escalations",
+        "schedule": 30.0,
+        "options": {"expires": 25.0},
     },
     "activations.remind_expiring_agreements": {
         "task": "activations.remind_expiring_agreements",
@@ -310,6 +322,8 @@ DEFAULT_FROM_EMAIL = env_str(
     "DJANGO_DEFAULT_FROM_EMAIL", "VOST Hub <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people reach the hub: links in emails are built on it.
+VOST_SITE_URL = (env_str("VOST_SITE_URL", "http://localhost:8000") or "").rstrip("/")
 
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {

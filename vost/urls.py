@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("activations.api.urls")),
     path("", include("monitoring.api_urls")),
+    path("", include("verification.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("activations.urls")),
     path("", include("monitoring.urls")),
+    path("", include("verification.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

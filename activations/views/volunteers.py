@@ -14,24 +14,33 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activations import selectors, services
-from activations.forms.roster import CheckOutForm, LanguageFormSet, VolunteerProfileForm
+from activations.forms.roster import (
+    CheckOutForm,
+    LanguageFormSet,
+    ReturnForm,
+    VolunteerProfileForm,
+)
 from activations.models import Activation, ShiftAssignment
 from activations.permissions import Action, activation_get_for_user
 from activations.services._common import CHECK_IN_EARLY
 from activations.views._common import (
+    activation_context,
     assignment_can_check_in,
     assignment_can_check_out,
     redirect_back,
     report_domain_error,
 )
+from monitoring import triage
 from vost.exceptions import DomainError
 from vost.http import AuthenticatedHttpRequest
 
@@ -68,31 +77,80 @@ def assignment_check_in(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def assignment_check_out(
     request: AuthenticatedHttpRequest, slug: str, assignment_id: int
 ) -> HttpResponse:
+    """Check out of one's own shift. GET: the form, its handover note prefilled with
+    what the person still has in progress. POST: check out and return the queue
+    items they hold in this activation (a note left empty gets that list)."""
     activation = activation_get_for_user(
         user=request.user, slug=slug, action=Action.SIGN_UP
     )
     assignment = _own_assignment(request, activation, assignment_id)
+    if request.method == "GET":
+        return _check_out_page(request, activation, assignment)
     form = CheckOutForm(request.POST)
     if not form.is_valid():
         messages.error(
             request, " ".join(str(m) for errors in form.errors.values() for m in errors)
         )
         return redirect_back(request, activation, anchor=f"#assignment-{assignment.pk}")
+    note = form.cleaned_data["handover_note"].strip() or triage.handover_prefill(
+        activation=activation, user=request.user
+    )
     try:
-        services.shift_check_out(
-            user=request.user,
-            assignment=assignment,
-            handover_note=form.cleaned_data["handover_note"],
-        )
+        with transaction.atomic():
+            services.shift_check_out(
+                user=request.user, assignment=assignment, handover_note=note
+            )
+            released = triage.claims_release_for_user(
+                activation=activation, user=request.user
+            )
     except DomainError as exc:
         report_domain_error(request, exc)
     else:
         messages.success(request, _("Checked out. Thank you."))
+        if released:
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)s queue item you held went back to the queue.",
+                    "%(n)s queue items you held went back to the queue.",
+                    len(released),
+                )
+                % {"n": len(released)},
+            )
     return redirect_back(request, activation, anchor=f"#assignment-{assignment.pk}")
+
+
+def _check_out_page(
+    request: AuthenticatedHttpRequest,
+    activation: Activation,
+    assignment: ShiftAssignment,
+) -> HttpResponse:
+    return_form = ReturnForm(request.GET)
+    back = return_form.cleaned_data if return_form.is_valid() else {}
+    form = CheckOutForm(
+        initial={
+            "handover_note": triage.handover_prefill(
+                activation=activation, user=request.user
+            ),
+            "return_to": back.get("return_to", ""),
+            "range": back.get("range", ""),
+        }
+    )
+    context = activation_context(user=request.user, activation=activation, tab="roster")
+    context |= {
+        "assignment": assignment,
+        "form": form,
+        "can_check_out": assignment_can_check_out(assignment),
+        "claims": list(triage.my_claims(activation=activation, user=request.user)),
+        "back_url": reverse("activations:my-shifts")
+        if back.get("return_to") == "my-shifts"
+        else reverse("activations:roster", args=[activation.slug]),
+    }
+    return render(request, "activations/roster/check_out.html", context)
 
 
 # --- my shifts --------------------------------------------------------------------
@@ -103,6 +161,7 @@ class MyShiftRow:
     can_check_out: bool
     show_activation_tz: bool
     check_in_opens_at: dt.datetime | None
+    handover: str = ""  # prefilled handover note: what is still in progress
 
 
 @login_required
@@ -125,6 +184,10 @@ def my_shifts(request: AuthenticatedHttpRequest) -> HttpResponse:
             != request.user.timezone,
             check_in_opens_at=opens if opens > now else None,
         )
+        if row.can_check_out:
+            row.handover = triage.handover_prefill(
+                activation=assignment.shift.activation, user=request.user
+            )
         (upcoming if assignment.shift.ends_at > now else past).append(row)
     past.reverse()  # most recent first
     return render(

@@ -272,7 +272,7 @@ def test_list_query_count_does_not_grow_with_activations(
         ActivationFactory(agreement=activation.agreement)
     client.force_login(user)
     # then: session, user, list, memberships, teams, usable agreements
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("activations:activation-list"))
     assert len(response.context["rows"]) == 5
 

@@ -277,7 +277,7 @@ def test_create_records_the_request_and_answers_the_detail(activation, member_fa
     assert body["status"] == "requested"
     assert body["area"]["type"] == "MultiPolygon"
     assert body["viewer_role"] == "coordinator"
-    assert set(body["allowed_actions"]) == {str(a) for a in Action}
+    assert set(body["allowed_actions"]) == {str(a) for a in ROLE_ACTIONS["coordinator"]}
     assert body["agreement"]["reference"] == activation.agreement.reference
     assert body["version"] == 1
 

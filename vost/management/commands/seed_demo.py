@@ -8,8 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.models import User
 from accounts.services import demo_users_seed
 from activations.demo import demo_seed
+from verification.demo import demo_workspace_seed
 from vost.env import env_secret
 
 
@@ -32,6 +34,10 @@ class Command(BaseCommand):
         password = env_secret("VOST_DEMO_PASSWORD") or "vost-demo-2026"
         people = demo_users_seed(password=password)
         activation = demo_seed()
+        demo_workspace_seed(
+            activation,
+            {user.username: user for user in User.objects.filter(is_active=True)},
+        )
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {password}):"))
         for person in people:
             self.stdout.write(f"  {person.username:<14} {person.role}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -139,6 +140,28 @@ class Cluster(TimeStampedModel):
     category = models.CharField(max_length=20, choices=Category.choices, blank=True)
     priority = models.FloatField(default=0.0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    # The representative's language, so the queue can match the volunteer's languages.
+    lang = models.CharField(max_length=8, blank=True, db_default="")
+    # Triage: who holds the item and until when (a lease; expired leases return it).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claim_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The decision in force (the TriageDecision rows keep the history).
+    decision = models.CharField(max_length=20, blank=True, db_default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("cluster")
@@ -146,6 +169,17 @@ class Cluster(TimeStampedModel):
         indexes = [
             models.Index(
                 fields=["activation", "status", "-priority"], name="cluster_queue_idx"
+            ),
+            # what "Next" scans: open items, most urgent first
+            models.Index(
+                fields=["activation", "-priority", "first_seen_at"],
+                name="cluster_open_queue_idx",
+                condition=Q(status__in=["new", "in_triage"]),
+            ),
+            models.Index(
+                fields=["claimed_by"],
+                name="cluster_claimed_by_idx",
+                condition=Q(status="in_triage"),
             ),
         ]
 

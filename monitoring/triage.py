@@ -1,0 +1,973 @@
+"""The triage queue: claiming items under a lease, deciding on them, undo, bulk
+decisions, the live counters, and teaching the classifier from decisions.
+
+One queue item is one Cluster (near-copies of a message). "Next" claims the most
+urgent open item the volunteer can read with ``FOR UPDATE SKIP LOCKED``: two people
+racing for the queue each get a different row, never the same one. A claim is a
+lease (``Activation.triage_lease_minutes``) with a random token; every decision
+names the token it was made under, so a double click, a stale page or an expired
+lease is refused with a clear message and overwrites nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from django.contrib.gis.measure import D
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activations.models import Activation, ActivationMember, Skill, VolunteerProfile
+from activations.permissions import activation_role
+from monitoring.models import Category, Cluster, Escalation, Post, TriageDecision
+from vost.exceptions import ConflictError, DomainError
+
+logger = logging.getLogger(__name__)
+
+UNDO_WINDOW: Final = dt.timedelta(seconds=30)
+SKIP_MEMORY: Final = dt.timedelta(minutes=30)  # a skipped item is not offered again
+MAX_TAGS: Final = 10
+MAX_NOTE: Final = 2000
+MAX_BULK: Final = 500
+URGENT_PRIORITY: Final = 0.75  # predicted priority from which an item counts as urgent
+HIGH_PRIORITY: Final = 0.5
+LOW_PRIORITY: Final = 0.2
+_TAG_RE: Final = re.compile(r"^[\w-]{1,40}$")
+# skills that put some predicted categories first in a volunteer's "Next"
+SKILL_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
+    Skill.VERIFICATION: (Category.RUMOUR,),
+    Skill.COMMUNICATION: (Category.OFFICIAL,),
+}
+LEADS: Final = frozenset(
+    {ActivationMember.Role.COORDINATOR, ActivationMember.Role.TEAM_LEAD}
+)
+
+Kind = TriageDecision.Kind
+OPEN_STATUSES: Final = (Cluster.Status.NEW, Cluster.Status.IN_TRIAGE)
+
+
+# --- filters and who reads what ---------------------------------------------------------
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a team lead narrows the queue to (volunteers get their languages instead)."""
+
+    keyword: str = ""
+    source_id: int | None = None
+    lang: str = ""
+    category: str = ""
+    priority: str = ""  # "urgent", "high", "normal", "low" or ""
+
+    @property
+    def active(self) -> bool:
+        return any(
+            (self.keyword, self.source_id, self.lang, self.category, self.priority)
+        )
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What the queue needs to know about the person asking for work."""
+
+    role: str | None
+    languages: frozenset[str]  # empty: no language restriction
+    skills: frozenset[str]
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role in LEADS
+
+
+def reader_for(*, activation: Activation, user: User) -> Reader:
+    """The user's role, the languages they read (none = all) and skills."""
+    role = getattr(activation, "viewer_role", None) or activation_role(
+        user=user, activation=activation
+    )
+    profile = (
+        VolunteerProfile.objects.filter(user=user).prefetch_related("languages").first()
+    )
+    skills = frozenset(profile.skills) if profile else frozenset()
+    languages: frozenset[str] = frozenset()
+    if profile is not None and role not in LEADS and Skill.TRANSLATION not in skills:
+        languages = frozenset(lang.language.lower() for lang in profile.languages.all())
+    return Reader(role=role, languages=languages, skills=skills)
+
+
+def _priority_q(level: str) -> Q:
+    return {
+        "urgent": Q(priority__gte=URGENT_PRIORITY),
+        "high": Q(priority__gte=HIGH_PRIORITY, priority__lt=URGENT_PRIORITY),
+        "normal": Q(priority__gte=LOW_PRIORITY, priority__lt=HIGH_PRIORITY),
+        "low": Q(priority__lt=LOW_PRIORITY),
+    }.get(level, Q())
+
+
+def _filtered(queryset: QuerySet[Cluster], filters: QueueFilters) -> QuerySet[Cluster]:
+    if filters.keyword:
+        queryset = queryset.filter(representative__text__icontains=filters.keyword)
+    if filters.source_id:
+        queryset = queryset.filter(representative__source_id=filters.source_id)
+    if filters.lang:
+        queryset = queryset.filter(lang=filters.lang)
+    if filters.category:
+        queryset = queryset.filter(category=filters.category)
+    if filters.priority:
+        queryset = queryset.filter(_priority_q(filters.priority))
+    return queryset
+
+
+def _for_reader(queryset: QuerySet[Cluster], reader: Reader) -> QuerySet[Cluster]:
+    if reader.languages:
+        queryset = queryset.filter(Q(lang__in=sorted(reader.languages)) | Q(lang=""))
+    return queryset
+
+
+def _available(activation: Activation, now: dt.datetime) -> QuerySet[Cluster]:
+    """Open items nobody holds: new, or claimed under a lease that has expired."""
+    return Cluster.objects.filter(
+        activation=activation,
+        status__in=OPEN_STATUSES,
+        representative__isnull=False,
+    ).filter(Q(status=Cluster.Status.NEW) | Q(lease_expires_at__lt=now))
+
+
+def _recent_skips(user: User, now: dt.datetime) -> QuerySet[TriageDecision]:
+    return TriageDecision.objects.filter(
+        user=user,
+        cluster=OuterRef("pk"),
+        kind=Kind.SKIP,
+        undone_at__isnull=True,
+        created_at__gte=now - SKIP_MEMORY,
+    )
+
+
+# --- claims -----------------------------------------------------------------------------
+def _lease(activation: Activation, now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(minutes=activation.triage_lease_minutes)
+
+
+def item_current(*, activation: Activation, user: User) -> Cluster | None:
+    """The item the user holds under a live lease in this activation, if any."""
+    return (
+        Cluster.objects.filter(
+            activation=activation,
+            status=Cluster.Status.IN_TRIAGE,
+            claimed_by=user,
+            lease_expires_at__gte=timezone.now(),
+        )
+        .order_by("lease_expires_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def item_claim_next(
+    *,
+    activation: Activation,
+    user: User,
+    filters: QueueFilters | None = None,
+    reader: Reader | None = None,
+) -> Cluster | None:
+    """Give the user the most urgent open item they can read, under a fresh lease.
+
+    Returns the item the user already holds if they hold one (one item at a time),
+    None when nothing is left. Skipped items are not offered again for SKIP_MEMORY.
+    """
+    if not activation.is_open:
+        raise DomainError(_("This activation is closed: there is nothing to triage."))
+    now = timezone.now()
+    current = item_current(activation=activation, user=user)
+    if current is not None:
+        return current
+    reader = reader or reader_for(activation=activation, user=user)
+    base = _for_reader(_available(activation, now), reader)
+    base = _filtered(base, filters or QueueFilters()).filter(
+        ~Exists(_recent_skips(user, now))
+    )
+    ordered = base.order_by("-priority", "first_seen_at", "pk")
+    preferred = tuple(
+        category
+        for skill, categories in SKILL_CATEGORIES.items()
+        if skill in reader.skills
+        for category in categories
+    )
+    picked = None
+    if preferred:
+        picked = (
+            ordered.filter(category__in=preferred, priority__gte=HIGH_PRIORITY)
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+    if picked is None:
+        picked = ordered.select_for_update(skip_locked=True, of=("self",)).first()
+    if picked is None:
+        return None
+    picked.status = Cluster.Status.IN_TRIAGE
+    picked.claimed_by = user
+    picked.claim_token = uuid.uuid4()
+    picked.lease_expires_at = _lease(activation, now)
+    picked.save(
+        update_fields=[
+            "status",
+            "claimed_by",
+            "claim_token",
+            "lease_expires_at",
+            "updated_at",
+        ]
+    )
+    return picked
+
+
+def _held(
+    activation: Activation, cluster_id: int, user: User, token: uuid.UUID | str | None
+) -> Cluster:
+    """The item, locked, if the user still holds it under `token`; a clear error else."""
+    cluster = (
+        Cluster.objects.select_for_update(of=("self",))
+        .select_related("decided_by", "claimed_by")
+        .filter(activation=activation, pk=cluster_id)
+        .first()
+    )
+    if cluster is None:
+        raise DomainError(
+            _("This item does not exist in this activation."), code="not_found"
+        )
+    if cluster.status == Cluster.Status.DONE:
+        who = cluster.decided_by
+        if who is not None and who.pk == user.pk:
+            message = _("You have already decided on this item (%(decision)s).")
+        else:
+            message = _(
+                "%(who)s already decided on this item at %(time)s (%(decision)s)."
+            )
+        raise ConflictError(
+            message
+            % {
+                "who": who or _("someone"),
+                "time": _clock(cluster.decided_at),
+                "decision": _decision_label(cluster.decision),
+            },
+            code="already_decided",
+        )
+    now = timezone.now()
+    if cluster.claimed_by_id != user.pk or str(cluster.claim_token) != str(token or ""):
+        if (
+            cluster.claimed_by_id is not None
+            and cluster.claimed_by_id != user.pk
+            and cluster.lease_expires_at
+            and cluster.lease_expires_at >= now
+        ):
+            raise ConflictError(
+                _("%(who)s is working on this item now.") % {"who": cluster.claimed_by},
+                code="claimed_by_other",
+            )
+        raise ConflictError(
+            _(
+                "Your claim on this item has ended (expired or released); it went "
+                "back to the queue. Take it again with Next."
+            ),
+            code="claim_lost",
+        )
+    if cluster.lease_expires_at is None or cluster.lease_expires_at < now:
+        raise ConflictError(
+            _(
+                "Your claim on this item expired at %(time)s and it went back to the "
+                "queue. Take it again with Next."
+            )
+            % {"time": _clock(cluster.lease_expires_at)},
+            code="lease_expired",
+        )
+    return cluster
+
+
+def _clock(value: dt.datetime | None) -> str:
+    if value is None:
+        return "?"
+    return time_format(timezone.localtime(value), "H:i:s")
+
+
+def _decision_label(value: str) -> str:
+    try:
+        return str(Kind(value).label)
+    except ValueError:
+        return value or "?"
+
+
+@transaction.atomic
+def item_renew(
+    *, activation: Activation, cluster_id: int, user: User, token: uuid.UUID | str
+) -> Cluster:
+    """Extend the user's lease on the item they hold."""
+    cluster = _held(activation, cluster_id, user, token)
+    cluster.lease_expires_at = _lease(activation, timezone.now())
+    cluster.save(update_fields=["lease_expires_at", "updated_at"])
+    return cluster
+
+
+def _release(cluster: Cluster) -> None:
+    cluster.status = Cluster.Status.NEW
+    cluster.claimed_by = None
+    cluster.claim_token = None
+    cluster.lease_expires_at = None
+    cluster.save(
+        update_fields=[
+            "status",
+            "claimed_by",
+            "claim_token",
+            "lease_expires_at",
+            "updated_at",
+        ]
+    )
+
+
+@transaction.atomic
+def item_release(
+    *, activation: Activation, cluster_id: int, user: User, token: uuid.UUID | str
+) -> Cluster:
+    """Hand the item back to the queue without deciding."""
+    cluster = _held(activation, cluster_id, user, token)
+    _release(cluster)
+    return cluster
+
+
+@transaction.atomic
+def claims_release_for_user(*, activation: Activation, user: User) -> list[Cluster]:
+    """Return every item the user holds in the activation to the queue (check-out)."""
+    held = list(
+        Cluster.objects.select_for_update(of=("self",))
+        .select_related("representative")
+        .filter(activation=activation, status=Cluster.Status.IN_TRIAGE, claimed_by=user)
+        .order_by("pk")
+    )
+    for cluster in held:
+        _release(cluster)
+    return held
+
+
+# --- decisions ------------------------------------------------------------------------
+def _clean_tags(tags: Iterable[str]) -> list[str]:
+    cleaned: list[str] = []
+    for raw in tags:
+        tag = raw.strip().lstrip("#").lower()
+        if not tag:
+            continue
+        if not _TAG_RE.match(tag):
+            raise DomainError(
+                _(
+                    "Tags are single words (letters, digits, - and _), at most 40 "
+                    "characters: %(tag)s"
+                )
+                % {"tag": raw[:50]},
+                code="invalid_tag",
+            )
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise DomainError(
+            _("At most %(n)s tags per item.") % {"n": MAX_TAGS}, code="invalid_tag"
+        )
+    return cleaned
+
+
+def _category_for(kind: str, category: str, cluster: Cluster) -> str:
+    if category and category not in Category.values:
+        raise DomainError(_("Unknown category."), code="invalid_category")
+    if kind == Kind.NOT_RELEVANT:
+        return Category.NOT_RELEVANT
+    if kind == Kind.RELEVANT:
+        if not category or category == Category.NOT_RELEVANT:
+            raise DomainError(
+                _("Choose the category of a relevant item."), code="category_required"
+            )
+        return category
+    if kind == Kind.URGENT:
+        return category or (
+            cluster.category
+            if cluster.category and cluster.category != Category.NOT_RELEVANT
+            else Category.REQUEST
+        )
+    return category or cluster.category
+
+
+@transaction.atomic
+def item_decide(
+    *,
+    activation: Activation,
+    cluster_id: int,
+    user: User,
+    token: uuid.UUID | str | None,
+    kind: str,
+    category: str = "",
+    tags: Sequence[str] = (),
+    note: str = "",
+) -> TriageDecision:
+    """Record the user's decision on the item they hold (under `token`).
+
+    Not relevant / relevant / urgent / needs verification close the item; urgent
+    raises an escalation, needs verification opens a case. Skip hands it back and
+    keeps it out of the user's "Next" for a while. Refused, with nothing changed,
+    when the claim expired, someone else decided, or the form is wrong.
+    """
+    if kind not in Kind.values:
+        raise DomainError(_("Unknown decision."), code="invalid_decision")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise DomainError(
+            _("The note is too long (at most %(n)s characters).") % {"n": MAX_NOTE},
+            code="invalid_note",
+        )
+    clean_tags = _clean_tags(tags)
+    cluster = _held(activation, cluster_id, user, token)
+    decision = TriageDecision(
+        activation=activation,
+        cluster=cluster,
+        user=user,
+        kind=kind,
+        category="" if kind == Kind.SKIP else _category_for(kind, category, cluster),
+        tags=clean_tags,
+        note=note,
+        previous_status=Cluster.Status.IN_TRIAGE,
+        previous_category=cluster.category,
+        previous_decision=cluster.decision,
+    )
+    decision.save()
+    if kind == Kind.SKIP:
+        _release(cluster)
+        return decision
+    _close(cluster, decision)
+    if kind == Kind.URGENT:
+        from monitoring import escalations
+
+        escalations.escalation_raise(
+            cluster=cluster, by=user, decision=decision, note=note
+        )
+    elif kind == Kind.VERIFY:
+        from verification.services import cases
+
+        cases.case_open(
+            activation=activation,
+            by=user,
+            claim=note or _claim_from(cluster),
+            cluster=cluster,
+            category=decision.category,
+        )
+    _schedule_learning(activation.pk)
+    return decision
+
+
+def _close(cluster: Cluster, decision: TriageDecision) -> None:
+    cluster.status = Cluster.Status.DONE
+    cluster.decision = decision.kind
+    cluster.category = decision.category
+    cluster.decided_by = decision.user
+    cluster.decided_at = decision.created_at
+    cluster.claimed_by = None
+    cluster.claim_token = None
+    cluster.lease_expires_at = None
+    cluster.save(
+        update_fields=[
+            "status",
+            "decision",
+            "category",
+            "decided_by",
+            "decided_at",
+            "claimed_by",
+            "claim_token",
+            "lease_expires_at",
+            "updated_at",
+        ]
+    )
+
+
+def _claim_from(cluster: Cluster) -> str:
+    text = " ".join(
+        (cluster.representative.text if cluster.representative else "").split()
+    )
+    return text[:300] or _("Item %(id)s") % {"id": cluster.pk}
+
+
+def _schedule_learning(activation_id: int) -> None:
+    from monitoring import tasks
+
+    transaction.on_commit(
+        lambda: tasks.learn_decisions.apply_async(
+            args=(activation_id,), countdown=UNDO_WINDOW.total_seconds() + 5
+        )
+    )
+
+
+@transaction.atomic
+def decision_undo(*, activation: Activation, decision_id: int, user: User) -> Cluster:
+    """Take back the user's own decision within UNDO_WINDOW: the item is theirs again
+    under a fresh lease, its escalation withdrawn or its empty case removed."""
+    decision = (
+        TriageDecision.objects.select_for_update()
+        .filter(activation=activation, pk=decision_id)
+        .first()
+    )
+    if decision is None or decision.user_id != user.pk:
+        raise DomainError(_("You can only undo your own decisions."), code="not_yours")
+    if decision.undone_at is not None:
+        raise ConflictError(
+            _("This decision was already undone."), code="already_undone"
+        )
+    now = timezone.now()
+    if now - decision.created_at > UNDO_WINDOW:
+        raise DomainError(
+            _("Too late to undo: a decision can be undone for 30 seconds."),
+            code="undo_expired",
+        )
+    cluster = Cluster.objects.select_for_update(of=("self",)).get(
+        pk=decision.cluster_id
+    )
+    if decision.kind == Kind.SKIP:
+        if cluster.status != Cluster.Status.NEW:
+            raise ConflictError(
+                _("Someone else has taken this item since you skipped it."),
+                code="taken",
+            )
+    elif (
+        cluster.status != Cluster.Status.DONE
+        or cluster.decided_at != decision.created_at
+        or cluster.decided_by_id != user.pk
+    ):
+        raise ConflictError(
+            _("This item has changed since your decision; it cannot be undone."),
+            code="changed",
+        )
+    if decision.kind == Kind.URGENT:
+        _withdraw_escalation(cluster, user)
+    elif decision.kind == Kind.VERIFY:
+        _remove_fresh_case(cluster, user)
+    decision.undone_at = now
+    decision.save(update_fields=["undone_at"])
+    # The item taken after the decision goes back: one item at a time.
+    for other in (
+        Cluster.objects.select_for_update(of=("self",))
+        .filter(activation=activation, status=Cluster.Status.IN_TRIAGE, claimed_by=user)
+        .exclude(pk=cluster.pk)
+    ):
+        _release(other)
+    cluster.status = Cluster.Status.IN_TRIAGE
+    cluster.decision = decision.previous_decision
+    cluster.category = decision.previous_category or cluster.category
+    cluster.decided_by = None
+    cluster.decided_at = None
+    cluster.claimed_by = user
+    cluster.claim_token = uuid.uuid4()
+    cluster.lease_expires_at = _lease(activation, now)
+    cluster.save(
+        update_fields=[
+            "status",
+            "decision",
+            "category",
+            "decided_by",
+            "decided_at",
+            "claimed_by",
+            "claim_token",
+            "lease_expires_at",
+            "updated_at",
+        ]
+    )
+    return cluster
+
+
+def _withdraw_escalation(cluster: Cluster, user: User) -> None:
+    from monitoring import escalations
+
+    live = (
+        Escalation.objects.select_for_update()
+        .filter(
+            cluster=cluster,
+            status__in=[Escalation.Status.OPEN, Escalation.Status.ACKNOWLEDGED],
+        )
+        .first()
+    )
+    if live is None:
+        return
+    if live.status == Escalation.Status.ACKNOWLEDGED:
+        raise ConflictError(
+            _("The escalation has already been acknowledged; it cannot be undone."),
+            code="acknowledged",
+        )
+    escalations.escalation_cancel(
+        escalation=live,
+        by=user,
+        reason=_("Decision undone by %(user)s.") % {"user": user},
+    )
+
+
+def _remove_fresh_case(cluster: Cluster, user: User) -> None:
+    from verification.models import Case
+
+    case = Case.objects.select_for_update().filter(cluster=cluster).first()
+    if case is None:
+        return
+    if (
+        case.opened_by_id != user.pk
+        or case.status != Case.Status.UNVERIFIED
+        or case.evidence.exists()
+    ):
+        raise ConflictError(
+            _("Work has started on the verification case; it cannot be undone."),
+            code="case_started",
+        )
+    case.delete()
+
+
+# --- bulk decisions (team leads) ----------------------------------------------------------
+@dataclass
+class BulkResult:
+    decided: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)  # cluster id -> why
+
+
+@transaction.atomic
+def items_bulk_decide(
+    *,
+    activation: Activation,
+    user: User,
+    cluster_ids: Sequence[int],
+    kind: str,
+    category: str = "",
+) -> BulkResult:
+    """Mark a selection not relevant, or relevant with a category (team leads).
+
+    Items someone else holds under a live lease, or already decided, are left as
+    they are and reported; the rest are decided in one transaction.
+    """
+    if kind not in (Kind.NOT_RELEVANT, Kind.RELEVANT):
+        raise DomainError(
+            _("Bulk actions can only mark items not relevant or set their category."),
+            code="invalid_decision",
+        )
+    ids = sorted({int(pk) for pk in cluster_ids})
+    if not ids:
+        raise DomainError(_("Select at least one item."), code="empty_selection")
+    if len(ids) > MAX_BULK:
+        raise DomainError(
+            _("At most %(n)s items at once.") % {"n": MAX_BULK}, code="too_many"
+        )
+    now = timezone.now()
+    result = BulkResult()
+    rows = {
+        c.pk: c
+        for c in Cluster.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("decided_by", "claimed_by")
+        .filter(activation=activation, pk__in=ids)
+    }
+    for pk in ids:
+        cluster = rows.get(pk)
+        if cluster is None:
+            result.refused[pk] = _("not found, or being changed right now")
+            continue
+        if cluster.status == Cluster.Status.DONE:
+            result.refused[pk] = _("already decided by %(who)s") % {
+                "who": cluster.decided_by or _("someone")
+            }
+            continue
+        if (
+            cluster.status == Cluster.Status.IN_TRIAGE
+            and cluster.claimed_by_id not in (None, user.pk)
+            and cluster.lease_expires_at is not None
+            and cluster.lease_expires_at >= now
+        ):
+            result.refused[pk] = _("%(who)s is working on it") % {
+                "who": cluster.claimed_by
+            }
+            continue
+        decision = TriageDecision.objects.create(
+            activation=activation,
+            cluster=cluster,
+            user=user,
+            kind=kind,
+            category=_category_for(kind, category, cluster),
+            bulk=True,
+            previous_status=cluster.status,
+            previous_category=cluster.category,
+            previous_decision=cluster.decision,
+            created_at=now,
+        )
+        _close(cluster, decision)
+        result.decided.append(pk)
+    if result.decided:
+        _schedule_learning(activation.pk)
+    return result
+
+
+# --- what the workspace shows ----------------------------------------------------------------
+@dataclass(frozen=True)
+class QueueCounts:
+    waiting: int  # open items nobody holds
+    urgent_waiting: int  # of which predicted urgent
+    in_triage: int  # held under a live lease
+    decided_last_hour: int
+    mine_last_hour: int
+    open_escalations: int
+
+
+def queue_counts(*, activation: Activation, user: User) -> QueueCounts:
+    """The workspace's live figures (three queries)."""
+    now = timezone.now()
+    open_items = Cluster.objects.filter(
+        activation=activation, status__in=OPEN_STATUSES, representative__isnull=False
+    ).aggregate(
+        waiting=Count(
+            "pk", filter=Q(status=Cluster.Status.NEW) | Q(lease_expires_at__lt=now)
+        ),
+        urgent=Count(
+            "pk",
+            filter=(Q(status=Cluster.Status.NEW) | Q(lease_expires_at__lt=now))
+            & Q(priority__gte=URGENT_PRIORITY),
+        ),
+        held=Count(
+            "pk",
+            filter=Q(status=Cluster.Status.IN_TRIAGE, lease_expires_at__gte=now),
+        ),
+    )
+    hour_ago = now - dt.timedelta(hours=1)
+    decided = (
+        TriageDecision.objects.filter(
+            activation=activation, created_at__gte=hour_ago, undone_at__isnull=True
+        )
+        .exclude(kind=Kind.SKIP)
+        .aggregate(all=Count("pk"), mine=Count("pk", filter=Q(user=user)))
+    )
+    escalations = Escalation.objects.filter(
+        activation=activation, status=Escalation.Status.OPEN
+    ).count()
+    return QueueCounts(
+        waiting=open_items["waiting"],
+        urgent_waiting=open_items["urgent"],
+        in_triage=open_items["held"],
+        decided_last_hour=decided["all"],
+        mine_last_hour=decided["mine"],
+        open_escalations=escalations,
+    )
+
+
+def queue_list(
+    *,
+    activation: Activation,
+    filters: QueueFilters | None = None,
+    include_held: bool = True,
+) -> QuerySet[Cluster]:
+    """Open items for the team lead's table, most urgent first (slice it)."""
+    now = timezone.now()
+    queryset = Cluster.objects.filter(
+        activation=activation, status__in=OPEN_STATUSES, representative__isnull=False
+    )
+    if not include_held:
+        queryset = queryset.filter(
+            Q(status=Cluster.Status.NEW) | Q(lease_expires_at__lt=now)
+        )
+    return (
+        _filtered(queryset, filters or QueueFilters())
+        .select_related("representative", "representative__source", "claimed_by")
+        .order_by("-priority", "first_seen_at", "pk")
+    )
+
+
+def my_claims(*, activation: Activation, user: User) -> QuerySet[Cluster]:
+    """Items the user holds under a live lease."""
+    return (
+        Cluster.objects.filter(
+            activation=activation,
+            status=Cluster.Status.IN_TRIAGE,
+            claimed_by=user,
+            lease_expires_at__gte=timezone.now(),
+        )
+        .select_related("representative")
+        .order_by("lease_expires_at")
+    )
+
+
+def decision_last_undoable(
+    *, activation: Activation, user: User
+) -> TriageDecision | None:
+    """The user's last decision (not a bulk one) still inside the undo window."""
+    return (
+        TriageDecision.objects.filter(
+            activation=activation,
+            user=user,
+            bulk=False,
+            undone_at__isnull=True,
+            created_at__gt=timezone.now() - UNDO_WINDOW,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ItemView:
+    cluster: Cluster
+    post: Post
+    copies: list[Post]
+    related: list[Cluster]
+    decisions: list[TriageDecision]
+
+
+def item_view(*, cluster: Cluster, copies: int = 20, related: int = 5) -> ItemView:
+    """What the item page shows: the representative post, other copies, decisions so
+    far, and related items (same category, within 5 km, the 6 hours around it)."""
+    post = Post.objects.select_related("source").get(
+        pk=cluster.representative_id or 0  # item_get() only returns items with one
+    )
+    others = list(
+        Post.objects.filter(cluster=cluster)
+        .exclude(pk=post.pk)
+        .select_related("source")
+        .order_by("posted_at")[:copies]
+    )
+    near: list[Cluster] = []
+    same = Q(category=cluster.category)
+    if post.place_name:
+        same |= Q(representative__place_name=post.place_name)
+    if post.location is not None:
+        window = dt.timedelta(hours=6)
+        near = list(
+            Cluster.objects.filter(
+                activation_id=cluster.activation_id,
+                representative__location__distance_lte=(post.location, D(km=5)),
+                first_seen_at__gte=cluster.first_seen_at - window,
+                first_seen_at__lte=cluster.first_seen_at + window,
+            )
+            .exclude(pk=cluster.pk)
+            .filter(same)
+            .select_related("representative")
+            .order_by("-priority")[:related]
+        )
+    decisions = list(
+        TriageDecision.objects.filter(cluster=cluster)
+        .select_related("user")
+        .order_by("-created_at")[:10]
+    )
+    return ItemView(
+        cluster=cluster, post=post, copies=others, related=near, decisions=decisions
+    )
+
+
+def item_get(*, activation: Activation, cluster_id: int) -> Cluster | None:
+    return (
+        Cluster.objects.select_related("representative", "claimed_by", "decided_by")
+        .filter(activation=activation, pk=cluster_id, representative__isnull=False)
+        .first()
+    )
+
+
+def handover_prefill(*, activation: Activation, user: User) -> str:
+    """A handover note listing what the user still has in progress."""
+    lines: list[str] = []
+    for cluster in my_claims(activation=activation, user=user):
+        text = " ".join(
+            (cluster.representative.text if cluster.representative else "").split()
+        )
+        lines.append(
+            _("- queue item %(id)s: %(text)s") % {"id": cluster.pk, "text": text[:80]}
+        )
+    from verification.models import Case
+
+    open_cases = Case.objects.filter(
+        activation=activation,
+        assigned_to=user,
+        status__in=[Case.Status.UNVERIFIED, Case.Status.IN_PROGRESS],
+    ).order_by("number")
+    for case in open_cases:
+        lines.append(
+            _("- case #%(number)s (%(status)s): %(claim)s")
+            % {
+                "number": case.number,
+                "status": case.get_status_display(),
+                "claim": " ".join(case.claim.split())[:80],
+            }
+        )
+    if not lines:
+        return ""
+    return _("In progress:") + "\n" + "\n".join(lines)
+
+
+# --- the classifier learns from decisions -------------------------------------------------------
+LEARN_BATCH: Final = 1000
+
+
+def decisions_learn(*, activation_id: int, now: dt.datetime | None = None) -> int:
+    """Teach the activation's classifier the decisions older than the undo window
+    that it has not learnt yet; returns how many. Safe to run concurrently (rows are
+    taken with SKIP LOCKED) and repeatedly (each decision is learnt once)."""
+    from monitoring.pipeline.classify import classifier_learn
+
+    now = now or timezone.now()
+    learnt = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                TriageDecision.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(
+                    activation_id=activation_id,
+                    learnt_at__isnull=True,
+                    undone_at__isnull=True,
+                    created_at__lte=now - UNDO_WINDOW,
+                )
+                .exclude(kind=Kind.SKIP)
+                .select_related("cluster__representative")
+                .order_by("created_at")[:LEARN_BATCH]
+            )
+            if not batch:
+                return learnt
+            texts: list[str] = []
+            labels: list[str] = []
+            langs: list[str] = []
+            for decision in batch:
+                post = decision.cluster.representative
+                label = decision.category
+                if post is None or not post.text or label not in Category.values:
+                    continue
+                texts.append(post.text)
+                labels.append(label)
+                langs.append(post.lang)
+            if texts:
+                classifier_learn(
+                    activation_id=activation_id, texts=texts, labels=labels, langs=langs
+                )
+            TriageDecision.objects.filter(pk__in=[d.pk for d in batch]).update(
+                learnt_at=now
+            )
+            learnt += len(texts)
+        if len(batch) < LEARN_BATCH:
+            return learnt
+
+
+def activations_with_decisions_to_learn(*, now: dt.datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    return sorted(
+        set(
+            TriageDecision.objects.filter(
+                learnt_at__isnull=True,
+                undone_at__isnull=True,
+                created_at__lte=now - UNDO_WINDOW,
+            )
+            .exclude(kind=Kind.SKIP)
+            .values_list("activation_id", flat=True)
+            .distinct()
+        )
+    )
+
+
+def recipients_leads(*, activation: Activation) -> list[User]:
+    """Team leads and coordinators of the activation (members)."""
+    return [
+        member.user
+        for member in ActivationMember.objects.filter(
+            activation=activation, role__in=LEADS
+        ).select_related("user")
+    ]

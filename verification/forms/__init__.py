@@ -1,0 +1,1 @@
+"""Forms of the verification pages (cases; rumours in rumours.py)."""
