@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from django.contrib.gis.measure import D
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -496,13 +497,29 @@ def _claim_from(cluster: Cluster) -> str:
 
 
 def _schedule_learning(activation_id: int) -> None:
+    """Have the classifier learn the decision once it can no longer be undone: at
+    most one task per activation per undo window (the beat backstop,
+    learn_pending_decisions, picks up whatever a window's task left)."""
     from monitoring import tasks
 
-    transaction.on_commit(
-        lambda: tasks.learn_decisions.apply_async(
-            args=(activation_id,), countdown=UNDO_WINDOW.total_seconds() + 5
-        )
-    )
+    def enqueue() -> None:
+        try:
+            first = cache.add(
+                f"triage:learn-scheduled:{activation_id}",
+                1,
+                timeout=int(UNDO_WINDOW.total_seconds()),
+            )
+        except Exception:  # the cache is an optimisation; never lose the task for it
+            logger.warning(
+                "cache unavailable; scheduling learning anyway", exc_info=True
+            )
+            first = True
+        if first:
+            tasks.learn_decisions.apply_async(
+                args=(activation_id,), countdown=UNDO_WINDOW.total_seconds() + 5
+            )
+
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic

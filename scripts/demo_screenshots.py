@@ -28,9 +28,24 @@ PAGES = {
         "/agreements/",
         "/partners/",
     ],
-    "benevole": ["/", "/a/demo/", "/me/shifts/", "/me/volunteer/"],
+    "benevole": [
+        "/",
+        "/a/demo/",
+        "/a/demo/triage/",
+        "/a/demo/cases/",
+        "/me/shifts/",
+        "/me/volunteer/",
+    ],
+    "chef-equipe": ["/a/demo/triage/", "/a/demo/cases/1/", "/a/demo/rumours/1/"],
     "volunteer": ["/", "/a/demo/roster/"],
-    "liaison": ["/", "/a/demo/", "/agreements/"],
+    "liaison": [
+        "/",
+        "/a/demo/",
+        "/a/demo/escalations/",
+        "/a/demo/rumours/1/",
+        "/accounts/notifications/",
+        "/agreements/",
+    ],
     "observateur": ["/a/demo/log/"],
 }
 

@@ -10,7 +10,7 @@ import logging
 import uuid
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from activations.models import Activation
@@ -93,11 +93,16 @@ def _decide(
     )
 
 
-@transaction.atomic
 def demo_workspace_seed(activation: Activation, users: dict[str, User]) -> None:
-    """Idempotent: does nothing once the demo activation has any decision."""
+    """Idempotent: does nothing once the demo activation has any decision. The demo
+    team works in French, so the history it writes is in French."""
     if TriageDecision.objects.filter(activation=activation).exists():
         return
+    with translation.override("fr"), transaction.atomic():
+        _seed(activation, users)
+
+
+def _seed(activation: Activation, users: dict[str, User]) -> None:
     volunteer = users.get("benevole")
     lead = users.get("chef-equipe")
     if volunteer is None or lead is None:

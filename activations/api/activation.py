@@ -66,6 +66,8 @@ ACTIVATION_FIELDS = [
     "requester_contact",
     "missions",
     "report_cadence_hours",
+    "triage_lease_minutes",
+    "escalation_renotify_minutes",
     "languages",
     "timezone",
     "requested_at",
@@ -169,6 +171,12 @@ class ActivationFieldsInput(serializers.Serializer[Any]):
     escalation_criteria = serializers.CharField(required=False, allow_blank=True)
     report_cadence_hours = serializers.IntegerField(
         min_value=1, max_value=168, required=False
+    )
+    triage_lease_minutes = serializers.IntegerField(
+        min_value=1, max_value=120, required=False
+    )
+    escalation_renotify_minutes = serializers.IntegerField(
+        min_value=1, max_value=240, required=False
     )
     languages = serializers.ListField(
         child=serializers.CharField(max_length=8), required=False

@@ -101,6 +101,23 @@ class ActivationDetailsForm(AreaUploadMixin, forms.Form):
     report_cadence_hours = forms.IntegerField(
         label=_("report every (hours)"), min_value=1, max_value=168, initial=6
     )
+    triage_lease_minutes = forms.IntegerField(
+        label=_("triage lease (minutes)"),
+        min_value=1,
+        max_value=120,
+        initial=10,
+        required=False,
+        help_text=_(
+            "How long a claimed item stays with a volunteer before it returns to the queue."
+        ),
+    )
+    escalation_renotify_minutes = forms.IntegerField(
+        label=_("re-notify unacknowledged escalations after (minutes)"),
+        min_value=1,
+        max_value=240,
+        initial=10,
+        required=False,
+    )
     languages = forms.MultipleChoiceField(
         label=_("languages"),
         required=False,
@@ -122,6 +139,8 @@ class ActivationDetailsForm(AreaUploadMixin, forms.Form):
         "objectives",
         "escalation_criteria",
         "report_cadence_hours",
+        "triage_lease_minutes",
+        "escalation_renotify_minutes",
         "languages",
         "timezone",
     ]
@@ -138,14 +157,21 @@ class ActivationDetailsForm(AreaUploadMixin, forms.Form):
             "objectives",
             "escalation_criteria",
             "report_cadence_hours",
+            "triage_lease_minutes",
+            "escalation_renotify_minutes",
             "languages",
             "timezone",
         ]
         return {
             name: self.cleaned_data[name]
             for name in fields
-            if names is None or name in names
+            if (names is None or name in names)
+            # left empty: the activation keeps its value (the defaults when new)
+            and not (name in _OPTIONAL_SETTINGS and self.cleaned_data[name] is None)
         }
+
+
+_OPTIONAL_SETTINGS = frozenset({"triage_lease_minutes", "escalation_renotify_minutes"})
 
 
 class ActivationCreateForm(ActivationDetailsForm):
@@ -201,6 +227,8 @@ class ActivationEditForm(ActivationDetailsForm):
             "objectives": activation.objectives,
             "escalation_criteria": activation.escalation_criteria,
             "report_cadence_hours": activation.report_cadence_hours,
+            "triage_lease_minutes": activation.triage_lease_minutes,
+            "escalation_renotify_minutes": activation.escalation_renotify_minutes,
             "languages": list(activation.languages),
             "timezone": activation.timezone,
             "version": activation.version,

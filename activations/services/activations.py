@@ -33,6 +33,8 @@ ACTIVATION_FIELDS = frozenset(
         "objectives",
         "escalation_criteria",
         "report_cadence_hours",
+        "triage_lease_minutes",
+        "escalation_renotify_minutes",
         "languages",
         "timezone",
         "requester_name",

@@ -423,6 +423,39 @@ def test_patch_updates_and_bumps_the_version(activation, member_factory):
     assert activation.log_entries.filter(kind=LogEntry.Kind.DECISION).exists()
 
 
+def test_patch_sets_the_triage_lease_and_the_escalation_reminder_delay(
+    activation, member_factory
+):
+    # given
+    coordinator = member_factory(activation, "coordinator").user
+    # when
+    response = client_as(coordinator).patch(
+        _detail_url(activation),
+        {
+            "version": activation.version,
+            "triage_lease_minutes": 15,
+            "escalation_renotify_minutes": 5,
+        },
+        format="json",
+    )
+    refused = client_as(coordinator).patch(
+        _detail_url(activation),
+        {"version": activation.version + 1, "triage_lease_minutes": 0},
+        format="json",
+    )
+    # then
+    activation.refresh_from_db()
+    assert response.status_code == 200
+    assert refused.status_code == 400
+    assert (
+        activation.triage_lease_minutes,
+        activation.escalation_renotify_minutes,
+    ) == (
+        15,
+        5,
+    )
+
+
 def test_patch_with_a_stale_version_is_409_and_changes_nothing(
     activation, member_factory
 ):

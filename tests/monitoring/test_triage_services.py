@@ -432,3 +432,31 @@ def test_queue_counts(activation):
     assert held is not None
     counts = triage.queue_counts(activation=activation, user=me)
     assert (counts.waiting, counts.urgent_waiting, counts.in_triage) == (1, 0, 1)
+
+
+def test_decisions_schedule_one_learning_task_per_activation_and_undo_window(
+    activation, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given a volunteer and three items, and no learning scheduled yet
+    from django.core.cache import cache
+
+    from monitoring import tasks
+
+    cache.delete(f"triage:learn-scheduled:{activation.pk}")
+    scheduled: list[tuple[Any, Any]] = []
+    monkeypatch.setattr(
+        tasks.learn_decisions,
+        "apply_async",
+        lambda args, countdown: scheduled.append((args, countdown)),
+    )
+    volunteer = member(activation)
+    for _ in range(3):
+        make_item(activation)
+    # when three decisions are made within the undo window
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            decide(
+                activation, volunteer, claim(activation, volunteer), Kind.NOT_RELEVANT
+            )
+    # then one task learns them once they can no longer be undone
+    assert scheduled == [((activation.pk,), triage.UNDO_WINDOW.total_seconds() + 5)]
