@@ -1,7 +1,7 @@
 """Triage benchmark: 100 volunteers claiming and deciding at once, over HTTP.
 
     .venv/bin/python benchmarks/bench_triage.py [--items 5000] [--volunteers 100]
-        [--duration 60] [--think 5] [--poll 4] [--workers 5] [--threads 1] [--jit-off]
+        [--duration 90] [--ramp 30] [--think 20] [--poll 4] [--workers 5] [--threads 1] [--jit-off]
 
 1. Creates a throw-away database (dropped at the end) holding one activation with
    ~5,000 open queue items (bulk insert: clusters and their posts, mixed
@@ -13,7 +13,7 @@
    less CPU per request here than 4 x 4 gthread) on a free loopback port.
 4. 100 client threads loop for --duration seconds (or until the queue is empty):
    POST api triage next -> GET the item's detail (copies, related items) -> read
-   (uniform 0.5x..1.5x --think, 5 s by default) -> POST decide (60 % not
+   (uniform 0.5x..1.5x --think, 20 s by default; volunteers join over --ramp s) -> POST decide (60 % not
    relevant, 35 % relevant with a category, 5 % skip); each "browser" also polls
    the workspace counters (htmx) every --poll seconds. Under the same load, three
    samplers load the workspace page as the team lead (queue table) and as a
@@ -389,6 +389,9 @@ def run_load(
                     time.sleep(min(until, next_poll if args.poll else until) - now)
 
         start_barrier.wait()
+        # volunteers join over --ramp seconds, as a shift starts (a load test's
+        # spawn rate): 100 people do not press "Next" in the same millisecond
+        pause(args.ramp * index / max(1, len(fixture.volunteers)))
         while not stop.is_set():
             response = timed(
                 records,
@@ -619,9 +622,18 @@ def main() -> int:
     )
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--volunteers", type=int, default=100)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds")
+    parser.add_argument("--duration", type=float, default=90.0, help="seconds")
     parser.add_argument(
-        "--think", type=float, default=5.0, help="mean seconds between claim and decide"
+        "--ramp",
+        type=float,
+        default=30.0,
+        help="seconds over which the volunteers start (0: all at once)",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=20.0,
+        help="mean seconds between claim and decide",
     )
     parser.add_argument(
         "--jit-off",
@@ -657,6 +669,10 @@ def main() -> int:
                 "DJANGO_LOG_LEVEL": "warning",
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "DJANGO_SETTINGS_MODULE": "vost.settings",
+                # decisions enqueue the classifier task after commit, as in
+                # production: on a Redis database of the benchmark's own, so that
+                # no running worker takes it (its keys are removed at the end)
+                "CELERY_BROKER_URL": BROKER_URL,
             }
         )
         os.environ.update(env)
@@ -705,10 +721,6 @@ def run(args: argparse.Namespace, env: dict[str, str], svc: Any) -> int:
         **env,
         "DATABASE_URL": with_database(env["DATABASE_URL"], DB_NAME)
         + ("?options=-c%20jit%3Doff" if args.jit_off else ""),
-        # every decision enqueues the classifier task after commit, as in
-        # production: on a Redis database of its own, so that no running worker
-        # takes it (and its keys are removed at the end)
-        "CELERY_BROKER_URL": BROKER_URL,
     }
     web = subprocess.Popen(
         [
@@ -745,7 +757,8 @@ def run(args: argparse.Namespace, env: dict[str, str], svc: Any) -> int:
         print(
             f"load: gunicorn {args.workers} workers x {args.threads} threads; "
             f"{args.volunteers} volunteers (API token + browser session), think "
-            f"{args.think:.1f} s mean, counters polled every {args.poll:.0f} s; "
+            f"{args.think:.1f} s mean, starting over {args.ramp:.0f} s, counters polled "
+            f"every {args.poll:.0f} s; "
             f"at most {args.duration:.0f} s; PostgreSQL JIT "
             f"{'off' if args.jit_off else 'as configured'}"
         )

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from django.contrib.gis.measure import D
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
@@ -43,6 +44,8 @@ MAX_BULK: Final = 500
 URGENT_PRIORITY: Final = 0.75  # predicted priority from which an item counts as urgent
 HIGH_PRIORITY: Final = 0.5
 LOW_PRIORITY: Final = 0.2
+HEAVY_POST_FIELDS: Final = ("representative__raw", "representative__minhash")
+NEAR_KM: Final = 5  # "related items" are within this distance
 _TAG_RE: Final = re.compile(r"^[\w-]{1,40}$")
 # skills that put some predicted categories first in a volunteer's "Next"
 SKILL_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
@@ -89,17 +92,21 @@ class Reader:
 
 
 def reader_for(*, activation: Activation, user: User) -> Reader:
-    """The user's role, the languages they read (none = all) and skills."""
+    """The user's role, the languages they read (none = all) and skills (one query
+    when the role is already known)."""
     role = getattr(activation, "viewer_role", None) or activation_role(
         user=user, activation=activation
     )
-    profile = (
-        VolunteerProfile.objects.filter(user=user).prefetch_related("languages").first()
+    row = (
+        VolunteerProfile.objects.filter(user=user)
+        .annotate(codes=ArrayAgg("languages__language", default=Value([])))
+        .values_list("skills", "codes")
+        .first()
     )
-    skills = frozenset(profile.skills) if profile else frozenset()
+    skills: frozenset[str] = frozenset(row[0]) if row else frozenset()
     languages: frozenset[str] = frozenset()
-    if profile is not None and role not in LEADS and Skill.TRANSLATION not in skills:
-        languages = frozenset(lang.language.lower() for lang in profile.languages.all())
+    if row is not None and role not in LEADS and Skill.TRANSLATION not in skills:
+        languages = frozenset(code.lower() for code in row[1] if code)
     return Reader(role=role, languages=languages, skills=skills)
 
 
@@ -159,7 +166,8 @@ def _lease(activation: Activation, now: dt.datetime) -> dt.datetime:
 def item_current(*, activation: Activation, user: User) -> Cluster | None:
     """The item the user holds under a live lease in this activation, if any."""
     return (
-        Cluster.objects.filter(
+        _with_post(Cluster.objects.all())
+        .filter(
             activation=activation,
             status=Cluster.Status.IN_TRIAGE,
             claimed_by=user,
@@ -168,6 +176,12 @@ def item_current(*, activation: Activation, user: User) -> Cluster | None:
         .order_by("lease_expires_at")
         .first()
     )
+
+
+def _with_post(queryset: QuerySet[Cluster]) -> QuerySet[Cluster]:
+    """Load the representative post and its source with the item, without the
+    heavy columns nobody shows (the raw payload, the MinHash signature)."""
+    return queryset.select_related("representative__source").defer(*HEAVY_POST_FIELDS)
 
 
 @transaction.atomic
@@ -194,7 +208,7 @@ def item_claim_next(
     base = _filtered(base, filters or QueueFilters()).filter(
         ~Exists(_recent_skips(user, now))
     )
-    ordered = base.order_by("-priority", "first_seen_at", "pk")
+    ordered = _with_post(base).order_by("-priority", "first_seen_at", "pk")
     preferred = tuple(
         category
         for skill, categories in SKILL_CATEGORIES.items()
@@ -667,6 +681,12 @@ def items_bulk_decide(
             _("Bulk actions can only mark items not relevant or set their category."),
             code="invalid_decision",
         )
+    if kind == Kind.RELEVANT and category in ("", Category.NOT_RELEVANT):
+        raise DomainError(
+            _("Choose the category of a relevant item."), code="category_required"
+        )
+    if category and category not in Category.values:
+        raise DomainError(_("Unknown category."), code="invalid_category")
     ids = sorted({int(pk) for pk in cluster_ids})
     if not ids:
         raise DomainError(_("Select at least one item."), code="empty_selection")
@@ -732,42 +752,53 @@ class QueueCounts:
     open_escalations: int
 
 
+_COUNTS_SQL: Final = """
+SELECT c.waiting, c.urgent, c.held, d.decided, d.mine, e.open_escalations
+FROM (
+    SELECT count(*) FILTER (WHERE status = 'new' OR lease_expires_at < %(now)s)
+               AS waiting,
+           count(*) FILTER (WHERE (status = 'new' OR lease_expires_at < %(now)s)
+                            AND priority >= %(urgent)s) AS urgent,
+           count(*) FILTER (WHERE status = 'in_triage' AND lease_expires_at >= %(now)s)
+               AS held
+    FROM monitoring_cluster
+    WHERE activation_id = %(activation)s AND status IN ('new', 'in_triage')
+      AND representative_id IS NOT NULL
+) AS c, (
+    SELECT count(*) AS decided, count(*) FILTER (WHERE user_id = %(user)s) AS mine
+    FROM monitoring_triagedecision
+    WHERE activation_id = %(activation)s AND created_at >= %(hour_ago)s
+      AND undone_at IS NULL AND kind <> 'skip'
+) AS d, (
+    SELECT count(*) AS open_escalations FROM monitoring_escalation
+    WHERE activation_id = %(activation)s AND status = 'open'
+) AS e
+"""
+
+
 def queue_counts(*, activation: Activation, user: User) -> QueueCounts:
-    """The workspace's live figures (three queries)."""
+    """The workspace's live figures, in one query (the counters poll every few
+    seconds from every open workspace)."""
     now = timezone.now()
-    open_items = Cluster.objects.filter(
-        activation=activation, status__in=OPEN_STATUSES, representative__isnull=False
-    ).aggregate(
-        waiting=Count(
-            "pk", filter=Q(status=Cluster.Status.NEW) | Q(lease_expires_at__lt=now)
-        ),
-        urgent=Count(
-            "pk",
-            filter=(Q(status=Cluster.Status.NEW) | Q(lease_expires_at__lt=now))
-            & Q(priority__gte=URGENT_PRIORITY),
-        ),
-        held=Count(
-            "pk",
-            filter=Q(status=Cluster.Status.IN_TRIAGE, lease_expires_at__gte=now),
-        ),
-    )
-    hour_ago = now - dt.timedelta(hours=1)
-    decided = (
-        TriageDecision.objects.filter(
-            activation=activation, created_at__gte=hour_ago, undone_at__isnull=True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COUNTS_SQL,
+            {
+                "now": now,
+                "urgent": URGENT_PRIORITY,
+                "activation": activation.pk,
+                "user": user.pk,
+                "hour_ago": now - dt.timedelta(hours=1),
+            },
         )
-        .exclude(kind=Kind.SKIP)
-        .aggregate(all=Count("pk"), mine=Count("pk", filter=Q(user=user)))
-    )
-    escalations = Escalation.objects.filter(
-        activation=activation, status=Escalation.Status.OPEN
-    ).count()
+        row = cursor.fetchone()
+    waiting, urgent, held, decided, mine, escalations = row
     return QueueCounts(
-        waiting=open_items["waiting"],
-        urgent_waiting=open_items["urgent"],
-        in_triage=open_items["held"],
-        decided_last_hour=decided["all"],
-        mine_last_hour=decided["mine"],
+        waiting=waiting,
+        urgent_waiting=urgent,
+        in_triage=held,
+        decided_last_hour=decided,
+        mine_last_hour=mine,
         open_escalations=escalations,
     )
 
@@ -789,7 +820,8 @@ def queue_list(
         )
     return (
         _filtered(queryset, filters or QueueFilters())
-        .select_related("representative", "representative__source", "claimed_by")
+        .select_related("representative__source", "claimed_by")
+        .defer(*HEAVY_POST_FIELDS)
         .order_by("-priority", "first_seen_at", "pk")
     )
 
@@ -855,7 +887,7 @@ def item_view(*, cluster: Cluster, copies: int = 20, related: int = 5) -> ItemVi
         near = list(
             Cluster.objects.filter(
                 activation_id=cluster.activation_id,
-                representative__location__distance_lte=(post.location, D(km=5)),
+                representative__location__distance_lte=(post.location, D(km=NEAR_KM)),
                 first_seen_at__gte=cluster.first_seen_at - window,
                 first_seen_at__lte=cluster.first_seen_at + window,
             )
@@ -876,7 +908,9 @@ def item_view(*, cluster: Cluster, copies: int = 20, related: int = 5) -> ItemVi
 
 def item_get(*, activation: Activation, cluster_id: int) -> Cluster | None:
     return (
-        Cluster.objects.select_related("representative", "claimed_by", "decided_by")
+        Cluster.objects.select_related(
+            "representative__source", "claimed_by", "decided_by"
+        )
         .filter(activation=activation, pk=cluster_id, representative__isnull=False)
         .first()
     )

@@ -573,8 +573,8 @@ def test_list_filters_by_kind_and_text_and_counts_contacts(
     url = reverse("activations:organisation-list")
     # when
     with django_assert_num_queries(
-        6
-    ):  # session, user, coordinated?, organisations, nav, unread notifications
+        5
+    ):  # user, unread (session cached), coordinated?, organisations, nav
         everything = client.get(url)
     by_kind = client.get(url, {"kind": Organisation.Kind.MUNICIPALITY})
     by_text = client.get(url, {"q": "lattes"})
@@ -981,8 +981,8 @@ def test_agreement_list_orders_by_end_and_filters_on_effective_status(
     url = reverse("activations:agreement-list")
     # when
     with django_assert_num_queries(
-        6
-    ):  # session, user, agreements, coordinated?, nav, unread
+        5
+    ):  # user, unread (session cached), agreements, coordinated?, nav
         everything = client.get(url)
     only_expired = client.get(url, {"status": "expired"})
     only_active = client.get(url, {"status": "active"})
@@ -1008,7 +1008,7 @@ def test_agreement_list_query_count_does_not_grow_with_rows(
     for _ in range(10):
         AgreementFactory(vost_team=activation.lead_team, authority=activation.authority)
     client.force_login(coordinator)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("activations:agreement-list"))
     assert len(response.context["agreements"]) == 11
 

@@ -352,12 +352,13 @@ def test_sources_page_and_fragment_query_counts_are_pinned(
         rejected=[RejectedRecord("bad record")],
     )
     client.force_login(_member(activation, Role.VOLUNTEER))
-    # then: session, user, activation, membership, 4 for the figures (batches,
-    # posts, clusters, rejections), sources, the menu's organisation roles
-    with django_assert_num_queries(11):
+    # then (the session comes from the cache): user, unread notifications,
+    # activation, membership, 4 for the figures (batches, posts, clusters,
+    # rejections), sources, the menu's organisation roles
+    with django_assert_num_queries(10):
         response = client.get(_url("source-list", activation))
     assert len(response.context["statuses"]) == 6
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):  # no page around it: no menu, no inbox
         client.get(_url("source-list", activation), headers={"HX-Request": "true"})
 
 
@@ -958,9 +959,9 @@ def test_posts_page_query_count_is_pinned(
     text = "Évacuation du camping des Sablons en cours, rejoignez la salle polyvalente"
     ingest(activation, [raw_post(100 + i, text=f"{text} {'!' * i}") for i in range(5)])
     client.force_login(_member(activation, Role.VOLUNTEER))
-    # then: session, user, activation, membership, count, page (clusters joined),
+    # then (the session comes from the cache): user, unread notifications, activation, membership, count, page (clusters joined),
     # the menu's organisation roles
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(_url("post-list", activation), {"q": "", "lang": "fr"})
     assert len(response.context["page"]) == 50
 
