@@ -17,7 +17,7 @@
    relevant, 35 % relevant with a category, 5 % skip); each "browser" also polls
    the workspace counters (htmx) every --poll seconds. Under the same load, three
    samplers load the workspace page as the team lead (queue table) and as a
-   volunteer, and the API queue list, every 0.5 s.
+   volunteer, and the API queue list, every --sample-every s (2 by default).
 5. Checks that no item was ever held by two volunteers at once (from the
    clients' own records: interval between the claim's answer and the decide
    request), that no item has two non-skip decisions, and that every decision
@@ -445,7 +445,7 @@ def run_load(
         start_barrier.wait()
         while not stop.is_set():
             timed(records, name, lambda: session.get(url, timeout=30))
-            stop.wait(0.5)
+            stop.wait(args.sample_every)
 
     threads = [
         threading.Thread(target=volunteer, args=(i, *who), daemon=True)
@@ -623,6 +623,13 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--volunteers", type=int, default=100)
     parser.add_argument("--duration", type=float, default=90.0, help="seconds")
+    parser.add_argument(
+        "--sample-every",
+        type=float,
+        default=2.0,
+        help="seconds between two loads of each sampled page (a team lead "
+        "refreshing the queue table)",
+    )
     parser.add_argument(
         "--ramp",
         type=float,

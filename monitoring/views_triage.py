@@ -48,7 +48,7 @@ from monitoring.forms_triage import (
     UndoForm,
     return_query,
 )
-from monitoring.models import Cluster, Post, TriageDecision
+from monitoring.models import Category, Cluster, Platform, Post, TriageDecision
 from monitoring.templatetags.monitoring_tags import http_url
 from vost.exceptions import ConflictError, DomainError
 from vost.http import AuthenticatedHttpRequest
@@ -280,8 +280,21 @@ def triage_workspace(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
             triage.queue_list(activation=activation, filters=filters.queue_filters()),
             PAGE_SIZE,
         ).get_page(request.GET.get("page"))
+        categories = dict(Category.choices)
+        platforms = dict(Platform.choices)
         for cluster in page.object_list:
             cluster.level = priority_level(cluster.priority)  # type: ignore[attr-defined]
+            # labels looked up once per page (get_FOO_display rebuilds the choices
+            # dictionary on every call: 100 times for a page of 50 rows)
+            cluster.category_label = categories.get(cluster.category, "")  # type: ignore[attr-defined]
+            post = cluster.representative
+            cluster.origin = (  # type: ignore[attr-defined]
+                post.source.name
+                if post and post.source
+                else platforms.get(post.platform, "")
+                if post
+                else ""
+            )
         context |= {
             "filters": filters,
             "page": page,
