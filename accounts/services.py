@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
@@ -172,6 +173,38 @@ def notify(
         ids = [note.pk for note in created if note.user.email]
         if ids:
             transaction.on_commit(lambda: tasks.send_notification_emails.delay(ids))
+    return created
+
+
+def notify_translated(
+    *,
+    users: Iterable[User],
+    texts: Callable[[], tuple[str, str]],
+    kind: str,
+    url: str = "",
+    activation: Activation | None = None,
+    level: str = "info",
+    email: bool = False,
+) -> list[Notification]:
+    """notify(), with the (title, body) that `texts()` gives in each recipient's
+    language: it is called once per language, with that language active."""
+    by_language: dict[str, list[User]] = defaultdict(list)
+    for user in users:
+        by_language[user.language or settings.LANGUAGE_CODE].append(user)
+    created: list[Notification] = []
+    for language, group in sorted(by_language.items()):
+        with translation.override(language):
+            title, body = texts()
+        created += notify(
+            users=group,
+            kind=kind,
+            title=title,
+            body=body,
+            url=url,
+            activation=activation,
+            level=level,
+            email=email,
+        )
     return created
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -20,11 +19,11 @@ from typing import Final
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Notification, User
-from accounts.services import notify
+from accounts.services import notify_translated
 from activations.models import (
     Activation,
     ActivationMember,
@@ -95,28 +94,19 @@ def _notify_in_languages(
     email: bool,
     text: Callable[[], tuple[str, str]],
 ) -> int:
-    """Notify `users`, each in their own language: `text()` gives (title, body) and is
-    called once per language with that language active. Returns how many were told."""
-    by_language: dict[str, list[User]] = defaultdict(list)
-    for user in users:
-        by_language[user.language].append(user)
-    told = 0
-    for language, group in sorted(by_language.items()):
-        with translation.override(language):
-            title, body = text()
-        told += len(
-            notify(
-                users=group,
-                kind=kind,
-                title=title,
-                body=body,
-                url=escalation_url(escalation),
-                activation=escalation.activation,
-                level=level,
-                email=email,
-            )
+    """Notify `users` about `escalation`, each in their own language; returns how
+    many were told."""
+    return len(
+        notify_translated(
+            users=users,
+            texts=text,
+            kind=kind,
+            url=escalation_url(escalation),
+            activation=escalation.activation,
+            level=level,
+            email=email,
         )
-    return told
+    )
 
 
 def duration_label(seconds: float) -> str:

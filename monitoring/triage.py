@@ -1012,13 +1012,3 @@ def activations_with_decisions_to_learn(*, now: dt.datetime | None = None) -> li
             .distinct()
         )
     )
-
-
-def recipients_leads(*, activation: Activation) -> list[User]:
-    """Team leads and coordinators of the activation (members)."""
-    return [
-        member.user
-        for member in ActivationMember.objects.filter(
-            activation=activation, role__in=LEADS
-        ).select_related("user")
-    ]

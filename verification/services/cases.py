@@ -12,7 +12,6 @@ that depend on the person (second reviewer, leads) are checked here.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
@@ -22,11 +21,11 @@ from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import notify
+from accounts.services import notify_translated
 from activations.models import Activation, ActivationMember, LogEntry, Skill
 from activations.permissions import Action, activation_role, role_allows
 from activations.services._common import log
@@ -156,23 +155,16 @@ def _notify_translated(
     case: Case,
     level: str,
 ) -> None:
-    """Notify `users` with the (title, body) that `texts` gives in each user's
-    language (one call per language)."""
-    by_language: dict[str, list[User]] = defaultdict(list)
-    for user in users:
-        by_language[user.language or ""].append(user)
-    for language, group in by_language.items():
-        with translation.override(language or None):
-            title, body = texts()
-            notify(
-                users=group,
-                kind=kind,
-                title=title,
-                body=body,
-                url=_case_url(case),
-                activation=case.activation,
-                level=level,
-            )
+    """Notify `users` about `case`, with the (title, body) of `texts` in each
+    user's language."""
+    notify_translated(
+        users=users,
+        texts=texts,
+        kind=kind,
+        url=_case_url(case),
+        activation=case.activation,
+        level=level,
+    )
 
 
 def case_reviewers(

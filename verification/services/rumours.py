@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
@@ -20,12 +19,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.services import notify
+from accounts.services import notify_translated
 from activations.models import Activation, ActivationMember, LogEntry
 from activations.permissions import Action, activation_role, role_allows
 from activations.services._common import log
@@ -174,22 +173,16 @@ def _notify_each_language(
     level: str,
     email: bool,
 ) -> None:
-    """Notify `users`, with title and body (lazy strings) in each person's language."""
-    by_language: dict[str, list[User]] = defaultdict(list)
-    for user in users:
-        by_language[user.language or "en"].append(user)
-    for language, group in by_language.items():
-        with translation.override(language):
-            notify(
-                users=group,
-                kind=kind,
-                title=title(),
-                body=body(),
-                url=url,
-                activation=activation,
-                level=level,
-                email=email,
-            )
+    """Notify `users`, with title and body in each person's language."""
+    notify_translated(
+        users=users,
+        texts=lambda: (title(), body()),
+        kind=kind,
+        url=url,
+        activation=activation,
+        level=level,
+        email=email,
+    )
 
 
 def _members(activation: Activation, *roles: str) -> list[User]:
