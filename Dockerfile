@@ -29,7 +29,8 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 FROM python:3.12-slim AS runtime
 
 # gdal-bin pulls libgdal (GDAL 3.10 on trixie) but also Debian's python3-gdal and
-# numpy; build with --build-arg GDAL_PACKAGE=libgdal36 for the library alone.
+# numpy; build with --build-arg GDAL_PACKAGE=libgdal36 for the library alone (the
+# map's GeoPackage export then fails with a clear message: it needs ogr2ogr).
 ARG GDAL_PACKAGE=gdal-bin
 
 # GeoDjango: GDAL, GEOS, PROJ. gettext: compilemessages below.
@@ -73,7 +74,7 @@ RUN DATABASE_URL=postgis://build@localhost/build \
     sh -c 'python manage.py compilemessages --ignore .venv --ignore var \
         && python manage.py collectstatic --noinput' \
     && chown vost:vost /app/var \
-    && install -d -o vost -g vost -m 0750 /app/var/media
+    && install -d -o vost -g vost -m 0750 /app/var/media /app/var/private
 
 USER vost:vost
 EXPOSE 8000

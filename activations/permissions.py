@@ -14,7 +14,7 @@ from typing import Final
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -57,6 +57,11 @@ class Action(StrEnum):
     VIEW_RUMOURS = "view_rumours"
     MANAGE_RUMOURS = "manage_rumours"  # record, link, change status, draft counters
     APPROVE_COUNTER_MESSAGE = "approve_counter_message"  # the authority's call
+    # --- operational map (issue 6) ---
+    VIEW_MAP = "view_map"  # liaisons see verified items only
+    MANAGE_LAYERS = "manage_layers"  # upload, edit, delete reference layers
+    MANAGE_INCIDENTS = "manage_incidents"  # confirm, merge, split, dismiss incidents
+    EXPORT_MAP = "export_map"  # GeoJSON/KML/CSV/GeoPackage exports
 
 
 _VOLUNTEER: Final = frozenset(
@@ -73,6 +78,7 @@ _VOLUNTEER: Final = frozenset(
         Action.VERIFY,
         Action.REVIEW_VERDICT,
         Action.VIEW_RUMOURS,
+        Action.VIEW_MAP,
     }
 )
 
@@ -80,7 +86,14 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
     # Coordinators do everything but approve counter-messages: that is the authority's.
     Role.COORDINATOR: frozenset(Action) - {Action.APPROVE_COUNTER_MESSAGE},
     Role.TEAM_LEAD: _VOLUNTEER
-    | {Action.EXPORT_LOG, Action.TRIAGE_BULK, Action.MANAGE_RUMOURS},
+    | {
+        Action.EXPORT_LOG,
+        Action.TRIAGE_BULK,
+        Action.MANAGE_RUMOURS,
+        Action.MANAGE_LAYERS,
+        Action.MANAGE_INCIDENTS,
+        Action.EXPORT_MAP,
+    },
     Role.VOLUNTEER: _VOLUNTEER,
     # The authority's liaison sees the activation, never the team's internals
     # (nor the raw queue of posts): escalations to acknowledge and rumours'
@@ -92,6 +105,8 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
             Action.ACKNOWLEDGE_ESCALATION,
             Action.VIEW_RUMOURS,
             Action.APPROVE_COUNTER_MESSAGE,
+            Action.VIEW_MAP,
+            Action.EXPORT_MAP,
         }
     ),
     Role.OBSERVER: frozenset(
@@ -103,6 +118,7 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
             Action.VIEW_ESCALATIONS,
             Action.VIEW_CASES,
             Action.VIEW_RUMOURS,
+            Action.VIEW_MAP,
         }
     ),
 }
@@ -234,14 +250,36 @@ def activation_get_for_user(
     Missing and not-a-member both raise Http404; a member without the right raises
     PermissionDenied. The role is attached as ``activation.viewer_role``.
     """
+    if not user.is_authenticated:
+        raise Http404
+    # One query: the activation with the user's membership role and whether they
+    # coordinate its lead team (every page and API call, and the workspace's
+    # counters every few seconds, start here).
     activation = (
         Activation.objects.select_related("agreement", "lead_team", "authority")
         .filter(slug=slug)
+        .annotate(
+            member_role=Subquery(
+                ActivationMember.objects.filter(
+                    activation=OuterRef("pk"), user=user
+                ).values("role")[:1]
+            ),
+            coordinates_lead_team=Exists(
+                OrganisationMember.objects.filter(
+                    organisation=OuterRef("lead_team"),
+                    organisation__kind=Organisation.Kind.VOST_TEAM,
+                    user=user,
+                    role=OrganisationMember.Role.COORDINATOR,
+                )
+            ),
+        )
         .first()
     )
     if activation is None:
         raise Http404
-    role = activation_role(user=user, activation=activation)
+    role: str | None = activation.member_role or (
+        Role.COORDINATOR if activation.coordinates_lead_team else None
+    )
     if role is None:
         raise Http404
     if not role_allows(role, action):

@@ -32,6 +32,7 @@ from activations.models import (
     ShiftAssignment,
 )
 from activations.services._common import log
+from monitoring import triage
 from monitoring.models import Cluster, Escalation, TriageDecision
 from vost.exceptions import ConflictError, DomainError
 
@@ -296,6 +297,7 @@ def escalation_raise(
     if live is not None:
         return live
     activation = locked.activation
+    triage.counts_forget(activation_id=activation.pk)
     note = note.strip()
     now = timezone.now()
     escalation = Escalation.objects.create(
@@ -376,6 +378,7 @@ def escalation_cancel(*, escalation: Escalation, by: User, reason: str) -> Escal
     activation = locked.activation
     if locked.status == Escalation.Status.CANCELLED:
         return locked
+    triage.counts_forget(activation_id=activation.pk)
     if locked.status == Escalation.Status.ACKNOWLEDGED:
         assert locked.acknowledged_at is not None  # noqa: S101  (check constraint)
         raise ConflictError(
@@ -448,6 +451,7 @@ def escalation_acknowledge(
         .get(pk=escalation.pk)
     )
     activation = locked.activation
+    triage.counts_forget(activation_id=activation.pk)
     if locked.status == Escalation.Status.ACKNOWLEDGED:
         assert locked.acknowledged_at is not None  # noqa: S101  (check constraint)
         raise ConflictError(

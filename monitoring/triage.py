@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activations.models import Activation, ActivationMember, Skill, VolunteerProfile
 from activations.permissions import activation_role
+from mapping import sync as map_sync
 from monitoring.models import Category, Cluster, Escalation, Post, TriageDecision
 from vost.exceptions import ConflictError, DomainError
 
@@ -455,10 +456,15 @@ def item_decide(
         previous_decision=cluster.decision,
     )
     decision.save()
+    # The decider sees their own figure move at once; an escalation shows to all.
+    counts_forget(
+        activation_id=activation.pk, user_id=user.pk, team=kind == Kind.URGENT
+    )
     if kind == Kind.SKIP:
         _release(cluster)
         return decision
     _close(cluster, decision)
+    map_sync.schedule([cluster.pk])
     if kind == Kind.URGENT:
         from monitoring import escalations
 
@@ -581,6 +587,12 @@ def decision_undo(*, activation: Activation, decision_id: int, user: User) -> Cl
         _remove_fresh_case(cluster, user)
     decision.undone_at = now
     decision.save(update_fields=["undone_at"])
+    map_sync.schedule([cluster.pk])
+    counts_forget(
+        activation_id=activation.pk,
+        user_id=user.pk,
+        team=decision.kind == Kind.URGENT,
+    )
     # The item taken after the decision goes back: one item at a time.
     for other in (
         Cluster.objects.select_for_update(of=("self",))
@@ -737,6 +749,8 @@ def items_bulk_decide(
         _close(cluster, decision)
         result.decided.append(pk)
     if result.decided:
+        map_sync.schedule(result.decided)
+        counts_forget(activation_id=activation.pk, user_id=user.pk)
         _schedule_learning(activation.pk)
     return result
 
@@ -776,9 +790,62 @@ FROM (
 """
 
 
-def queue_counts(*, activation: Activation, user: User) -> QueueCounts:
-    """The workspace's live figures, in one query (the counters poll every few
-    seconds from every open workspace)."""
+# Every open workspace polls the counters every few seconds: the team-wide
+# figures are shared for COUNTS_MAX_AGE seconds, the user's own for longer
+# (their decisions forget them at once, see counts_forget_mine).
+COUNTS_MAX_AGE: Final = 2
+_MINE_MAX_AGE: Final = 120
+
+
+def _team_counts_key(activation_id: int) -> str:
+    return f"triage:counts:{activation_id}"
+
+
+def _mine_counts_key(activation_id: int, user_id: int) -> str:
+    return f"triage:counts:{activation_id}:mine:{user_id}"
+
+
+def counts_forget(
+    *, activation_id: int, user_id: int | None = None, team: bool = True
+) -> None:
+    """Drop the cached counters once the transaction commits: the team's (unless
+    not ``team``) and the user's own if given."""
+    keys = [_team_counts_key(activation_id)] if team else []
+    if user_id is not None:
+        keys.append(_mine_counts_key(activation_id, user_id))
+
+    def forget() -> None:
+        try:
+            cache.delete_many(keys)
+        except Exception:  # stale counters for two seconds: not worth failing for
+            logger.warning("cache unavailable; counters not refreshed", exc_info=True)
+
+    transaction.on_commit(forget)
+
+
+def queue_counts(
+    *, activation: Activation, user: User, shared: bool = False
+) -> QueueCounts:
+    """The workspace's live figures, in one query.
+
+    With ``shared``, the team-wide figures may be up to COUNTS_MAX_AGE seconds
+    old (one query per activation every COUNTS_MAX_AGE seconds however many
+    workspaces poll); the user's own count is kept until they decide again.
+    """
+    team_key = _team_counts_key(activation.pk)
+    mine_key = _mine_counts_key(activation.pk, user.pk)
+    if shared:
+        cached = cache.get_many([team_key, mine_key])
+        if team_key in cached and mine_key in cached:
+            waiting, urgent, held, decided, escalations = cached[team_key]
+            return QueueCounts(
+                waiting=waiting,
+                urgent_waiting=urgent,
+                in_triage=held,
+                decided_last_hour=decided,
+                mine_last_hour=cached[mine_key],
+                open_escalations=escalations,
+            )
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -793,6 +860,11 @@ def queue_counts(*, activation: Activation, user: User) -> QueueCounts:
         )
         row = cursor.fetchone()
     waiting, urgent, held, decided, mine, escalations = row
+    if shared:
+        cache.set(
+            team_key, (waiting, urgent, held, decided, escalations), COUNTS_MAX_AGE
+        )
+        cache.set(mine_key, mine, _MINE_MAX_AGE)
     return QueueCounts(
         waiting=waiting,
         urgent_waiting=urgent,

@@ -216,8 +216,10 @@ def decision_label(decision: TriageDecision) -> str:
     return label
 
 
-def _counts_context(activation: Activation, user: Any) -> dict[str, Any]:
-    counts = triage.queue_counts(activation=activation, user=user)
+def _counts_context(
+    activation: Activation, user: Any, *, shared: bool = False
+) -> dict[str, Any]:
+    counts = triage.queue_counts(activation=activation, user=user, shared=shared)
     return {
         "counts": counts,
         "open_escalations": counts.open_escalations,
@@ -317,7 +319,7 @@ def triage_counts(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if not request.htmx:
         return _workspace(activation)
     context = activation_context(user=request.user, activation=activation, tab="triage")
-    context |= _counts_context(activation, request.user)
+    context |= _counts_context(activation, request.user, shared=True)
     counts = context["counts"]
 
     def previous(name: str) -> int | None:

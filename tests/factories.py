@@ -290,3 +290,44 @@ def make_item(
     cluster.representative = posts[0]
     cluster.save(update_fields=["representative"])
     return cluster
+
+
+def make_map_item(
+    activation: Any,
+    *,
+    lon: float = 3.8767,
+    lat: float = 43.6108,
+    category: str = "infrastructure",
+    verification: str = "verified",
+    urgent: bool = False,
+    observed_at: Any = None,
+    summary: str = "",
+    platform: str = "mastodon",
+    author_handle: str = "@witness@mastodon.example",
+    **fields: Any,
+) -> Any:
+    """A map item on a fresh queue item, written straight to the read model
+    (mapping.sync is tested on its own)."""
+    from django.contrib.gis.geos import Point
+
+    from mapping.models import MapItem
+    from mapping.sync import mercator
+
+    cluster = make_item(activation, category=category)
+    mx, my = mercator(lon, lat)
+    return MapItem.objects.create(
+        activation=activation,
+        cluster=cluster,
+        location=Point(lon, lat, srid=4326),
+        mx=mx,
+        my=my,
+        category=category,
+        verification=verification,
+        urgent=urgent,
+        platform=platform,
+        observed_at=observed_at or timezone.now(),
+        summary=summary or cluster.representative.text,
+        author_handle=author_handle,
+        post_url=cluster.representative.url,
+        **fields,
+    )

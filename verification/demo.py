@@ -72,7 +72,12 @@ def _item(activation: Activation, key: str) -> Cluster | None:
 
 
 def _decide(
-    activation: Activation, cluster: Cluster, user: User, kind: str, note: str
+    activation: Activation,
+    cluster: Cluster,
+    user: User,
+    kind: str,
+    note: str,
+    category: str = "",
 ) -> None:
     """Give the item to `user` (as "Next" would) and record their decision."""
     token = uuid.uuid4()
@@ -88,7 +93,7 @@ def _decide(
         user=user,
         token=token,
         kind=kind,
-        category="request" if kind == TriageDecision.Kind.URGENT else "",
+        category=category or ("request" if kind == TriageDecision.Kind.URGENT else ""),
         note=note,
     )
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "activations",
     "monitoring",
     "verification",
+    "mapping",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 25.0},
     },
+    "mapping.propose_incidents": {
+        "task": "mapping.propose_incidents",
+        "schedule": 120.0,
+        "options": {"expires": 100.0},
+    },
+    "mapping.cleanup_exports": {
+        "task": "mapping.cleanup_exports",
+        "schedule": 3600.0,
+        "options": {"expires": 3000.0},
+    },
     "activations.remind_expiring_agreements": {
         "task": "activations.remind_expiring_agreements",
         "schedule": crontab(hour="8", minute="5"),
@@ -256,6 +267,16 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(
     env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media"
 )
+# Files that must never be served as static media (map exports): read through views.
+PRIVATE_ROOT = Path(
+    env_str("VOST_PRIVATE_ROOT", str(VAR_DIR / "private")) or VAR_DIR / "private"
+)
+# Incident grouping: verified items of one category this close in space and time.
+INCIDENT_DISTANCE_M = env_int("VOST_INCIDENT_DISTANCE_M", 1000)
+INCIDENT_WINDOW_MINUTES = env_int("VOST_INCIDENT_WINDOW_MINUTES", 60)
+# GeoPackage exports are converted by GDAL's ogr2ogr (Debian package gdal-bin).
+VOST_OGR2OGR = env_str("VOST_OGR2OGR", "ogr2ogr") or "ogr2ogr"
+VOST_OGR2OGR_TIMEOUT = env_int("VOST_OGR2OGR_TIMEOUT", 300, minimum=10)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("activations.api.urls")),
     path("", include("monitoring.api_urls")),
     path("", include("verification.api.urls")),
+    path("", include("mapping.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,8 @@ urlpatterns = [
     path("", include("activations.urls")),
     path("", include("monitoring.urls")),
     path("", include("verification.urls")),
+    path("", include("mapping.urls")),
+    path("ogc/", include("mapping.ogc.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

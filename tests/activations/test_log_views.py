@@ -232,7 +232,7 @@ def test_log_page_query_count_is_pinned(client, activation, django_assert_num_qu
     client.force_login(authors[0])
     # then (the session comes from the cache): user, unread notifications, activation, membership, authors, count, page,
     # corrections (prefetch)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(_log_url(activation))
     assert len(response.context["page"]) == 50
 

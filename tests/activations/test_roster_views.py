@@ -948,7 +948,7 @@ def test_roster_query_count_does_not_grow_with_shifts(
     client.force_login(coordinator.user)
     url = reverse("activations:roster", args=[activation.slug])
     # when / then (session cached): user, unread notifications, activation, role, members, shifts, assignments
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url, {"range": "all"})
     assert response.status_code == 200
 
@@ -1037,7 +1037,7 @@ def test_coverage_query_count(
         ShiftAssignmentFactory(shift=shift, user=volunteer.user)
     client.force_login(volunteer.user)
     # user, unread notifications (session cached), activation, role, shifts, assignments
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(
             reverse("activations:coverage", args=[activation.slug]), {"hours": "72"}
         )

@@ -355,10 +355,10 @@ def test_sources_page_and_fragment_query_counts_are_pinned(
     # then (the session comes from the cache): user, unread notifications,
     # activation, membership, 4 for the figures (batches, posts, clusters,
     # rejections), sources, the menu's organisation roles
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(_url("source-list", activation))
     assert len(response.context["statuses"]) == 6
-    with django_assert_num_queries(7):  # no page around it: no menu, no inbox
+    with django_assert_num_queries(6):  # no page around it: no menu, no inbox
         client.get(_url("source-list", activation), headers={"HX-Request": "true"})
 
 
@@ -961,7 +961,7 @@ def test_posts_page_query_count_is_pinned(
     client.force_login(_member(activation, Role.VOLUNTEER))
     # then (the session comes from the cache): user, unread notifications, activation, membership, count, page (clusters joined),
     # the menu's organisation roles
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(_url("post-list", activation), {"q": "", "lang": "fr"})
     assert len(response.context["page"]) == 50
 

@@ -57,6 +57,11 @@ def test_seed_demo_is_idempotent_and_gives_every_role_a_login(db, settings, caps
     }
     assert demo.shifts.count() >= 8
     assert demo.log_entries.count() >= 3
+    # the map has verified reports, the incident they form and two layers
+    assert demo.map_items.filter(verification="verified").count() == 5
+    assert demo.map_items.exclude(verification="verified").count() >= 3
+    assert demo.incidents.filter(status="proposed").count() == 2
+    assert demo.reference_layers.count() == 2
     output = capsys.readouterr().out
     assert "coordinateur" in output
     assert "/a/demo/" in output

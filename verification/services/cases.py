@@ -29,6 +29,7 @@ from accounts.services import notify_translated
 from activations.models import Activation, ActivationMember, LogEntry, Skill
 from activations.permissions import Action, activation_role, role_allows
 from activations.services._common import log
+from mapping import sync as map_sync
 from monitoring.models import Cluster, Post
 from verification.models import Case, CaseEvent, Credibility, Evidence, Reliability
 from verification.permissions import case_can_review, case_is_lead
@@ -93,6 +94,7 @@ def _event(
 def _save(case: Case, *fields: str) -> None:
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
+    map_sync.schedule([case.cluster_id])
 
 
 def _refuse_if_closed(case: Case) -> None:
@@ -255,6 +257,7 @@ def case_open(
         case.location_source = Case.LocationSource.POST
         case.place_name = post.place_name[:200]
     case.save()
+    map_sync.schedule([case.cluster_id])
     _event(
         case,
         by=by,

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from accounts.services import demo_users_seed
 from activations.demo import demo_seed
+from mapping.demo import demo_map_seed
 from verification.demo import demo_workspace_seed
 from vost.env import env_secret
 
@@ -34,10 +35,9 @@ class Command(BaseCommand):
         password = env_secret("VOST_DEMO_PASSWORD") or "vost-demo-2026"
         people = demo_users_seed(password=password)
         activation = demo_seed()
-        demo_workspace_seed(
-            activation,
-            {user.username: user for user in User.objects.filter(is_active=True)},
-        )
+        everyone = {user.username: user for user in User.objects.filter(is_active=True)}
+        demo_workspace_seed(activation, everyone)
+        demo_map_seed(activation, everyone)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {password}):"))
         for person in people:
             self.stdout.write(f"  {person.username:<14} {person.role}")
