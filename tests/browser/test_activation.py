@@ -7,9 +7,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from activations.models import Activation, ActivationMember, OrganisationMember
+from tests.browser.support import log_in
 from tests.factories import (
     AREA,
-    DEFAULT_PASSWORD,
     ActivationFactory,
     AgreementFactory,
     AuthorityFactory,
@@ -22,13 +22,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_coordinator_opens_an_activation_and_writes_the_log(page, screenshot):
@@ -71,7 +64,7 @@ def test_coordinator_opens_an_activation_and_writes_the_log(page, screenshot):
     UserFactory(username="outsider", first_name="Olivier", last_name="Dehors")
 
     # when the coordinator signs in and looks at the activations
-    _log_in(page, "claire")
+    log_in(page, "claire")
     page.get_by_role("link", name="Activations", exact=True).first.click()
     expect(page.get_by_role("heading", name="Activations", exact=True)).to_be_visible()
     expect(page.get_by_text("Exercice séisme Montpellier")).to_be_visible()

@@ -10,17 +10,11 @@ from accounts import tasks as account_tasks
 from activations.models import ActivationMember
 from monitoring.escalations import escalation_acknowledge, escalation_raise
 from monitoring.models import Escalation
-from tests.factories import DEFAULT_PASSWORD, ActivationFactory, make_item, make_member
+from tests.browser.support import log_in
+from tests.factories import ActivationFactory, make_item, make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = ActivationMember.Role
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 @pytest.fixture
@@ -81,7 +75,7 @@ def test_a_liaison_acknowledges_a_volunteers_urgent_item(
     )
 
     # when: the liaison signs in
-    _log_in(page, "nadia")
+    log_in(page, "nadia")
     # then the header counts the two urgent alerts, unread
     expect(page.locator(".notif-link .badge.kind-crisis")).to_have_text("2")
     # when: the escalations list
@@ -183,7 +177,7 @@ def test_escalations_on_a_phone(page, screenshot, no_email_task):
         note="Plusieurs témoins",
     )
     page.set_viewport_size({"width": 390, "height": 844})
-    _log_in(page, "nadia")
+    log_in(page, "nadia")
     page.goto(f"/a/{activation.slug}/escalations/")
     expect(page.locator(f"#escalation-{escalation.pk}")).to_be_visible()
     screenshot("escalation-list-phone")

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from activations.models import ActivationMember
 from mapping.views import map as map_views
+from tests.browser.support import log_in
 from tests.factories import (
-    DEFAULT_PASSWORD,
     ActivationFactory,
     make_map_item,
     make_member,
@@ -19,13 +19,6 @@ from verification.services import cases as services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = ActivationMember.Role
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _block_tiles(page):
@@ -41,7 +34,7 @@ def test_a_newly_verified_item_appears_with_its_popup(page, screenshot, monkeypa
     reviewer = make_member(activation, Role.TEAM_LEAD).user
     make_map_item(activation, verification="unchecked", lon=3.85, lat=43.62)
     _block_tiles(page)
-    _log_in(page, lead.username)
+    log_in(page, lead.username)
     page.goto(reverse("mapping:map", args=[activation.slug]))
     expect(page.locator("#opmap[data-state=ready]")).to_be_visible()
     expect(page.locator("[data-item]")).to_have_count(1)
@@ -88,7 +81,7 @@ def test_the_liaison_sees_verified_items_only(page, screenshot):
     make_map_item(activation, verification="in_progress", lon=3.9)
     _block_tiles(page)
     # when
-    _log_in(page, liaison.username)
+    log_in(page, liaison.username)
     page.goto(reverse("mapping:map", args=[activation.slug]))
     # then
     expect(page.locator("#opmap[data-state=ready]")).to_be_visible()

@@ -7,6 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from mapping.models import Incident, ReferenceLayer
+from tests.browser.support import log_in
 from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,13 +21,6 @@ def demo(settings, monkeypatch):
     settings.DEBUG = False
 
 
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-
-
 def _watch(page):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -36,7 +30,7 @@ def _watch(page):
 
 def test_the_team_leads_map_pages(page, screenshot, demo):
     errors = _watch(page)
-    _log_in(page, "chef-equipe")
+    log_in(page, "chef-equipe")
     # the map: clusters or items, layers, incidents, legend
     page.goto(reverse("mapping:map", args=["demo"]))
     expect(page.locator("#opmap[data-state=ready]")).to_be_visible()
@@ -76,7 +70,7 @@ def test_the_team_leads_map_pages(page, screenshot, demo):
 
 def test_the_liaisons_map(page, screenshot, demo):
     errors = _watch(page)
-    _log_in(page, "liaison")
+    log_in(page, "liaison")
     page.goto(reverse("mapping:map", args=["demo"]))
     expect(page.locator("#opmap[data-state=ready]")).to_be_visible()
     expect(page.locator("input[name=verification]")).to_have_count(0)

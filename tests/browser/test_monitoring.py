@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 from activations.models import ActivationMember
 from monitoring.models import Platform, Source
 from monitoring.pipeline.types import RejectedRecord
+from tests.browser.support import log_in
 from tests.conftest import SCREENSHOTS
-from tests.factories import DEFAULT_PASSWORD, ActivationFactory, make_member
+from tests.factories import ActivationFactory, make_member
 from tests.monitoring.pages_support import (
     INSIDE,
     OUTSIDE,
@@ -21,13 +22,6 @@ from tests.monitoring.pages_support import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = ActivationMember.Role
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _monitoring_fixture():
@@ -163,7 +157,7 @@ def _monitoring_fixture():
 def test_a_coordinator_reviews_sources_adds_one_and_reads_posts(page, screenshot):
     # given
     activation, _x = _monitoring_fixture()
-    _log_in(page, "camille")
+    log_in(page, "camille")
     # when: the sources page
     page.goto(f"/a/{activation.slug}/sources/")
     # then
@@ -221,7 +215,7 @@ def test_a_coordinator_reviews_sources_adds_one_and_reads_posts(page, screenshot
 def test_sources_and_posts_on_a_phone(page, screenshot):
     activation, _x = _monitoring_fixture()
     page.set_viewport_size({"width": 390, "height": 844})
-    _log_in(page, "camille")
+    log_in(page, "camille")
     page.goto(f"/a/{activation.slug}/posts/")
     expect(page.get_by_role("heading", name="Incoming posts")).to_be_visible()
     screenshot("monitoring-posts-phone")

@@ -10,9 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from activations.models import Activation, LogEntry, OrganisationMember, ShiftAssignment
+from tests.browser.support import log_in
 from tests.factories import (
     AREA,
-    DEFAULT_PASSWORD,
     AgreementFactory,
     OrganisationMemberFactory,
     UserFactory,
@@ -20,14 +20,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, username):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_coordinator_opens_an_activation_and_a_volunteer_signs_up_and_checks_in(
@@ -49,7 +41,7 @@ def test_coordinator_opens_an_activation_and_a_volunteer_signs_up_and_checks_in(
     VolunteerProfileFactory(user=volunteer)
 
     # the coordinator opens the activation
-    _log_in(page, "camille")
+    log_in(page, "camille", fresh=True)
     page.get_by_role("link", name="Open an activation").first.click()
     page.get_by_label("Agreement").select_option(str(agreement.pk))
     page.get_by_label("Title").fill("Crue du Lez")
@@ -93,7 +85,7 @@ def test_coordinator_opens_an_activation_and_a_volunteer_signs_up_and_checks_in(
     screenshot("flow-roster-coordinator")
 
     # the volunteer, in French, signs up from the roster
-    _log_in(page, "lea")
+    log_in(page, "lea", fresh=True)
     expect(page.get_by_role("heading", name="Bonjour Léa Garnier")).to_be_visible()
     page.goto(f"/a/{activation.slug}/roster/")
     shift = activation.shifts.get()

@@ -12,8 +12,8 @@ from activations.models import (
     ShiftAssignment,
     VolunteerLanguage,
 )
+from tests.browser.support import log_in
 from tests.factories import (
-    DEFAULT_PASSWORD,
     ActivationFactory,
     ShiftAssignmentFactory,
     ShiftFactory,
@@ -22,13 +22,6 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = ActivationMember.Role
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _hour(offset):
@@ -80,7 +73,7 @@ def _roster_fixture():
 
 def test_volunteer_signs_up_then_checks_in_from_my_shifts(page, screenshot):
     activation, volunteer, soon, morning = _roster_fixture()
-    _log_in(page, "lea")
+    log_in(page, "lea")
     # the roster: sign up for the morning watch
     page.goto(f"/a/{activation.slug}/roster/")
     expect(page.get_by_role("heading", name="Veille réseaux sociaux")).to_be_visible()
@@ -136,7 +129,7 @@ def test_coordinator_plans_a_shift_in_the_activation_time_zone(page, screenshot)
         last_name="Durand",
         timezone="Indian/Reunion",
     )
-    _log_in(page, "coord")
+    log_in(page, "coord")
     page.goto(f"/a/{activation.slug}/roster/")
     # assign Léa to the morning watch
     shift_card = page.locator(f"#shift-{morning.pk}")

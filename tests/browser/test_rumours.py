@@ -10,20 +10,13 @@ from playwright.sync_api import expect
 
 from activations.models import ActivationMember
 from monitoring.models import Post
-from tests.factories import DEFAULT_PASSWORD, ActivationFactory, make_item, make_member
+from tests.browser.support import log_in
+from tests.factories import ActivationFactory, make_item, make_member
 from verification.models import Relay, Rumour
 from verification.services import rumours as services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = ActivationMember.Role
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.locator("form.logout")).to_be_visible()
 
 
 def _log_out(page):
@@ -102,7 +95,7 @@ def test_a_rumour_goes_from_detection_to_relay(page, screenshot):
     page.goto("/accounts/login/", timeout=180_000)
 
     # --- the team lead records the rumour from the queue item ---
-    _log_in(page, "camille")
+    log_in(page, "camille")
     page.goto(f"/a/{activation.slug}/rumours/")
     page.get_by_role("link", name="Record a rumour").click()
     page.get_by_label("Claim").fill(
@@ -151,7 +144,7 @@ def test_a_rumour_goes_from_detection_to_relay(page, screenshot):
     _log_out(page)
 
     # --- the liaison approves it (no author handles on their page) ---
-    _log_in(page, "lou")
+    log_in(page, "lou")
     page.goto(f"/a/{activation.slug}/rumours/2/")
     expect(page.get_by_text("account 1", exact=True).first).to_be_visible()
     assert "@witness" not in page.content()
@@ -183,7 +176,7 @@ def test_a_rumour_goes_from_detection_to_relay(page, screenshot):
     _log_out(page)
 
     # --- the team lead records the relay ---
-    _log_in(page, "camille")
+    log_in(page, "camille")
     page.goto(f"/a/{activation.slug}/rumours/2/")
     expect(page.get_by_text("Approved by Lou Martin")).to_be_visible()
     page.get_by_label("Channel").select_option("mastodon")

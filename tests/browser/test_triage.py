@@ -12,8 +12,8 @@ from accounts.models import User
 from activations.models import ActivationMember
 from monitoring import triage
 from monitoring.models import Cluster, Escalation, TriageDecision
+from tests.browser.support import log_in
 from tests.factories import (
-    DEFAULT_PASSWORD,
     ActivationFactory,
     ShiftAssignmentFactory,
     ShiftFactory,
@@ -25,16 +25,6 @@ from verification.models import Case
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = ActivationMember.Role
 Kind = TriageDecision.Kind
-
-
-def _log_in(page, username):
-    # the first request of a live server imports the whole URL map (scikit-learn
-    # included): slow on a busy 2-core machine, so it gets a longer timeout
-    page.goto("/accounts/login/", timeout=120_000)
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _press(page, *keys, url=None):
@@ -118,7 +108,7 @@ def _workspace_fixture():
 def test_a_volunteer_triages_five_items_with_the_keyboard_only(page, screenshot):
     # given
     activation, (a, b, c, d, e, f) = _workspace_fixture()
-    _log_in(page, "lea")
+    log_in(page, "lea")
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"/a/{activation.slug}/triage/")
@@ -212,7 +202,7 @@ def test_a_volunteer_triages_five_items_with_the_keyboard_only(page, screenshot)
 def test_expired_claim_and_conflicts_are_explained(page, screenshot):
     # given Léa holds an item whose lease then runs out
     activation, (a, *_rest) = _workspace_fixture()
-    _log_in(page, "lea")
+    log_in(page, "lea")
     page.clock.install()
     page.goto(f"/a/{activation.slug}/triage/")
     _press(page, "n", url=_item_url(activation, a))
@@ -235,7 +225,7 @@ def test_expired_claim_and_conflicts_are_explained(page, screenshot):
 def test_the_lease_is_renewed_while_the_volunteer_is_active(page):
     # given Léa reading an item, the page's clock under control
     activation, (a, *_rest) = _workspace_fixture()
-    _log_in(page, "lea")
+    log_in(page, "lea")
     page.clock.install()
     page.goto(f"/a/{activation.slug}/triage/")
     _press(page, "n", url=_item_url(activation, a))
@@ -258,7 +248,7 @@ def test_the_counters_show_a_new_urgent_item_without_reload(page):
     activation = ActivationFactory(slug="veille-30")
     make_member(activation, Role.VOLUNTEER, username="lea")
     make_item(activation, priority=0.1)
-    _log_in(page, "lea")
+    log_in(page, "lea")
     page.goto(f"/a/{activation.slug}/triage/")
     expect(page.locator(".counter-urgent dd")).to_have_text("0")
     # when an urgent item comes in
@@ -274,7 +264,7 @@ def test_a_team_lead_filters_selects_and_bulk_decides(page, screenshot):
     activation, (a, b, *_rest) = _workspace_fixture()
     lea = User.objects.get(username="lea")
     assert triage.item_claim_next(activation=activation, user=lea).pk == a.pk
-    _log_in(page, "marc")
+    log_in(page, "marc")
     page.goto(f"/a/{activation.slug}/triage/?priority=urgent")
     expect(page.locator("tr[data-row]")).to_have_count(3)
     # when Marc selects two rows with the keyboard (j, space, j, space)
@@ -299,7 +289,7 @@ def test_a_team_lead_filters_selects_and_bulk_decides(page, screenshot):
 def test_check_out_hands_the_items_back(page, screenshot):
     # given Léa on duty, holding an item
     activation, (a, *_rest) = _workspace_fixture()
-    _log_in(page, "lea")
+    log_in(page, "lea")
     page.goto(f"/a/{activation.slug}/triage/")
     _press(page, "n", url=_item_url(activation, a))
     _press(page, "g", "q", url=re.compile(rf"/a/{activation.slug}/triage/$"))
@@ -321,7 +311,7 @@ def test_check_out_hands_the_items_back(page, screenshot):
 def test_empty_queue(page, screenshot):
     activation = ActivationFactory(slug="calme-12")
     make_member(activation, Role.VOLUNTEER, username="lea", first_name="Léa")
-    _log_in(page, "lea")
+    log_in(page, "lea")
     page.goto(f"/a/{activation.slug}/triage/")
     expect(page.locator(".queue-empty")).to_be_visible()
     _press(page, "n", url=re.compile(rf"/a/{activation.slug}/triage/$"))
@@ -363,7 +353,7 @@ def test_hostile_posts_never_run_script(page, screenshot):
         )
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    _log_in(page, "marc")
+    log_in(page, "marc")
     # when the team lead reads the table and goes through every item
     page.goto(f"/a/{activation.slug}/triage/")
     expect(

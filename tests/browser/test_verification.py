@@ -7,19 +7,13 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from activations.models import ActivationMember
-from tests.factories import DEFAULT_PASSWORD, ActivationFactory, make_item, make_member
+from tests.browser.support import log_in
+from tests.factories import ActivationFactory, make_item, make_member
 from verification.models import Case
 from verification.services import cases as services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = ActivationMember.Role
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _fixture(live_server_url):
@@ -98,7 +92,7 @@ def test_a_verdict_waits_for_a_second_reviewer(page, live_server, screenshot):
     base = f"/a/{activation.slug}/cases/"
 
     # when: the volunteer opens the list and the case
-    _log_in(page, "valentin")
+    log_in(page, "valentin")
     page.goto(base)
     expect(page.get_by_role("heading", name="Verification cases")).to_be_visible()
     expect(page.locator(".case-table tbody tr")).to_have_count(3)
@@ -154,7 +148,7 @@ def test_a_verdict_waits_for_a_second_reviewer(page, live_server, screenshot):
 
     # when: the team lead logs in
     page.get_by_role("button", name="Log out").click()
-    _log_in(page, "lea")
+    log_in(page, "lea")
     page.goto(base)
     expect(page.get_by_text("1 verdict waits for your review.")).to_be_visible()
     expect(page.locator("tr.row-awaiting-me")).to_have_count(1)

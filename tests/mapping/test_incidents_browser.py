@@ -8,19 +8,12 @@ from playwright.sync_api import expect
 
 from activations.models import ActivationMember
 from mapping.models import Incident
-from tests.factories import DEFAULT_PASSWORD, ActivationFactory, make_member
+from tests.browser.support import log_in
+from tests.factories import ActivationFactory, make_member
 from tests.mapping.test_incidents_support import OTHER, XSS, put, trio
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = ActivationMember.Role
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.locator("form.logout")).to_be_visible()
 
 
 def _log_out(page):
@@ -38,7 +31,7 @@ def test_a_lead_confirms_a_proposal_and_the_liaison_sees_it(page, screenshot):
     trio(activation, start=200, category=OTHER, place="Pérols")
 
     # the team lead proposes now
-    _log_in(page, "camille")
+    log_in(page, "camille")
     page.goto("/a/crue-34/map/incidents/")
     page.get_by_role("button", name="Propose now").click()
     expect(page.locator("#incident-1")).to_be_visible()
@@ -58,7 +51,7 @@ def test_a_lead_confirms_a_proposal_and_the_liaison_sees_it(page, screenshot):
 
     # the liaison sees the confirmed one only
     _log_out(page)
-    _log_in(page, "lou")
+    log_in(page, "lou")
     page.goto("/a/crue-34/map/incidents/")
     expect(page.locator("#incident-1")).to_contain_text("Crue du Lez à Lattes")
     expect(page.locator("#incident-2")).to_have_count(0)
