@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -105,6 +105,19 @@ def activation_members(*, activation: Activation) -> QuerySet[ActivationMember]:
     return activation.members.select_related("user").order_by(
         "role", "user__last_name", "user__username"
     )
+
+
+def members_with_roles(*, activation: Activation, roles: Iterable[str]) -> list[User]:
+    """The activation's active members holding one of `roles` (for notifications),
+    by username."""
+    return [
+        member.user
+        for member in ActivationMember.objects.filter(
+            activation=activation, role__in=list(roles), user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__username")
+    ]
 
 
 def on_duty_now(*, activation: Activation) -> QuerySet[ShiftAssignment]:

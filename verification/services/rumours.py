@@ -27,6 +27,7 @@ from accounts.models import User
 from accounts.services import notify_translated
 from activations.models import Activation, ActivationMember, LogEntry
 from activations.permissions import Action, activation_role, role_allows
+from activations.selectors import members_with_roles
 from activations.services._common import log
 from monitoring.models import Cluster, Post
 from verification.models import Case, Relay, Rumour, RumourEvent
@@ -186,12 +187,7 @@ def _notify_each_language(
 
 
 def _members(activation: Activation, *roles: str) -> list[User]:
-    return [
-        member.user
-        for member in ActivationMember.objects.filter(
-            activation=activation, role__in=roles, user__is_active=True
-        ).select_related("user")
-    ]
+    return members_with_roles(activation=activation, roles=roles)
 
 
 def _items_text(clusters: Iterable[Cluster]) -> str:
