@@ -250,6 +250,14 @@ class Agreement(TimeStampedModel):
             "Collected data is purged this many days after an activation closes."
         ),
     )
+    relay_needs_approval = models.BooleanField(
+        _("relay needs the authority's approval"),
+        default=True,
+        help_text=_(
+            "Official messages are relayed only once a liaison of the authority "
+            "has approved each channel's text."
+        ),
+    )
     activation_procedure = models.TextField(_("activation procedure"), blank=True)
     signed_document = models.FileField(
         _("signed agreement (PDF)"), upload_to="agreements/%Y/", blank=True

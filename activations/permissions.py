@@ -62,6 +62,22 @@ class Action(StrEnum):
     MANAGE_LAYERS = "manage_layers"  # upload, edit, delete reference layers
     MANAGE_INCIDENTS = "manage_incidents"  # confirm, merge, split, dismiss incidents
     EXPORT_MAP = "export_map"  # GeoJSON/KML/CSV/GeoPackage exports
+    # --- reports, liaison portal, relay, public help, closing (issue 7) ---
+    VIEW_REPORTS = "view_reports"  # liaisons and observers: published reports only
+    EDIT_REPORTS = "edit_reports"  # draft, compose, edit, submit for review
+    PUBLISH_REPORTS = "publish_reports"
+    ACKNOWLEDGE_REPORTS = "acknowledge_reports"  # the authority's receipt
+    VIEW_RFI = "view_rfi"  # requests for information
+    ASK_RFI = "ask_rfi"  # the authority asks
+    ANSWER_RFI = "answer_rfi"  # the team answers
+    VIEW_RELAY = "view_relay"
+    MANAGE_RELAY = "manage_relay"  # drafts per channel, publish
+    APPROVE_RELAY = "approve_relay"  # the authority's call, when the agreement asks
+    SUBMIT_OFFICIAL_MESSAGE = "submit_official_message"
+    VIEW_PUBLIC_HELP = "view_public_help"  # reply templates, mutual-aid board
+    MANAGE_PUBLIC_HELP = "manage_public_help"
+    MANAGE_REPLY_TEMPLATES = "manage_reply_templates"
+    VIEW_AFTER_ACTION = "view_after_action"
 
 
 _VOLUNTEER: Final = frozenset(
@@ -79,12 +95,29 @@ _VOLUNTEER: Final = frozenset(
         Action.REVIEW_VERDICT,
         Action.VIEW_RUMOURS,
         Action.VIEW_MAP,
+        Action.VIEW_REPORTS,
+        Action.VIEW_RFI,
+        Action.ANSWER_RFI,
+        Action.VIEW_RELAY,
+        Action.VIEW_PUBLIC_HELP,
+        Action.MANAGE_PUBLIC_HELP,
+        Action.VIEW_AFTER_ACTION,
+    }
+)
+
+# The authority's own calls: a coordinator of the team does not make them.
+_AUTHORITY_ONLY: Final = frozenset(
+    {
+        Action.APPROVE_COUNTER_MESSAGE,
+        Action.APPROVE_RELAY,
+        Action.ACKNOWLEDGE_REPORTS,
+        Action.ASK_RFI,
     }
 )
 
 ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
     # Coordinators do everything but approve counter-messages: that is the authority's.
-    Role.COORDINATOR: frozenset(Action) - {Action.APPROVE_COUNTER_MESSAGE},
+    Role.COORDINATOR: frozenset(Action) - _AUTHORITY_ONLY,
     Role.TEAM_LEAD: _VOLUNTEER
     | {
         Action.EXPORT_LOG,
@@ -93,6 +126,10 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
         Action.MANAGE_LAYERS,
         Action.MANAGE_INCIDENTS,
         Action.EXPORT_MAP,
+        Action.EDIT_REPORTS,
+        Action.MANAGE_RELAY,
+        Action.SUBMIT_OFFICIAL_MESSAGE,
+        Action.MANAGE_REPLY_TEMPLATES,
     },
     Role.VOLUNTEER: _VOLUNTEER,
     # The authority's liaison sees the activation, never the team's internals
@@ -107,6 +144,14 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
             Action.APPROVE_COUNTER_MESSAGE,
             Action.VIEW_MAP,
             Action.EXPORT_MAP,
+            Action.VIEW_REPORTS,
+            Action.ACKNOWLEDGE_REPORTS,
+            Action.VIEW_RFI,
+            Action.ASK_RFI,
+            Action.VIEW_RELAY,
+            Action.APPROVE_RELAY,
+            Action.SUBMIT_OFFICIAL_MESSAGE,
+            Action.VIEW_AFTER_ACTION,
         }
     ),
     Role.OBSERVER: frozenset(
@@ -119,6 +164,10 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
             Action.VIEW_CASES,
             Action.VIEW_RUMOURS,
             Action.VIEW_MAP,
+            Action.VIEW_REPORTS,
+            Action.VIEW_RFI,
+            Action.VIEW_PUBLIC_HELP,
+            Action.VIEW_AFTER_ACTION,
         }
     ),
 }

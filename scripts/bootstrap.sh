@@ -8,12 +8,14 @@ say() { printf '\033[1;34m[vost]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[vost] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # --- system packages -------------------------------------------------------
-# Always: GDAL (GeoDjango loads libgdal/libgeos/libproj) and gettext (compilemessages).
+# Always: GDAL (GeoDjango loads libgdal/libgeos/libproj; ogr2ogr for GeoPackage exports),
+# gettext (compilemessages), Pango and DejaVu fonts (WeasyPrint's PDF reports).
 # Without DATABASE_URL: PostgreSQL + PostGIS for the embedded cluster
 # (postgresql-postgis follows the distribution's default PostgreSQL).
 # For `make test`: Chromium for the browser tests and screenshots.
 PURPOSE=${1:-run}
-SYSTEM_PACKAGES=(gdal-bin gettext ca-certificates)
+# WeasyPrint (PDF reports) needs Pango and a font.
+SYSTEM_PACKAGES=(gdal-bin gettext ca-certificates libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 [[ -n "${DATABASE_URL:-}${DATABASE_URL_FILE:-}" ]] || SYSTEM_PACKAGES+=(postgresql postgresql-contrib postgresql-postgis)
 [[ "$PURPOSE" != test ]] || SYSTEM_PACKAGES+=(chromium fonts-dejavu-core)
 

@@ -76,13 +76,17 @@ def fill_en() -> None:
 
 def apply_fr(tsv: Path) -> None:
     po = polib.pofile(str(CATALOGUES["fr"]))
-    by_id = {e.msgid: e for e in po}
+    by_id = {(e.msgctxt, e.msgid): e for e in po}
     for number, line in enumerate(tsv.read_text().splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
         msgid, msgstr = parts[0].replace("\\n", "\n"), parts[1].replace("\\n", "\n")
-        entry = by_id.get(msgid)
+        # "context|msgid" names an entry with a msgctxt (pgettext)
+        context, _bar, bare = msgid.partition("|")
+        entry = by_id.get((None, msgid)) or (
+            by_id.get((context, bare)) if bare else None
+        )
         if entry is None:
             print(f"line {number}: no such msgid: {msgid!r}")
             continue

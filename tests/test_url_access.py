@@ -22,7 +22,9 @@ def _walk(patterns, prefix=""):
 def _example_path(route: str) -> str:
     path = re.sub(
         r"<(?:\w+:)?(\w+)>",
-        lambda m: "1" if "id" in m.group(1) or m.group(1) == "number" else "x",
+        lambda m: (
+            "1" if "id" in m.group(1) or m.group(1) in {"number", "version"} else "x"
+        ),
         route,
     )
     return "/" + path.lstrip("^").rstrip("$")

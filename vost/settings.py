@@ -68,6 +68,11 @@ INSTALLED_APPS = [
     "monitoring",
     "verification",
     "mapping",
+    "reports",
+    "portal",
+    "relay",
+    "publichelp",
+    "closure",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +111,7 @@ TEMPLATES = [
                 "vost.context_processors.site",
                 "activations.context_processors.nav",
                 "accounts.context_processors.notifications",
+                "portal.context_processors.portal",
             ],
         },
     },
@@ -216,6 +222,31 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000.0},
     },
+    "portal.remind_overdue_rfis": {
+        "task": "portal.remind_overdue_rfis",
+        "schedule": 300.0,
+        "options": {"expires": 250.0},
+    },
+    "publichelp.expire_aid_entries": {
+        "task": "publichelp.expire_aid_entries",
+        "schedule": 900.0,
+        "options": {"expires": 800.0},
+    },
+    "relay.collect_official_messages": {
+        "task": "relay.collect_official_messages",
+        "schedule": 60.0,
+        "options": {"expires": 50.0},
+    },
+    "closure.run_due_purges": {
+        "task": "closure.run_due_purges",
+        "schedule": crontab(minute="40"),  # hourly
+        "options": {"expires": 3000.0},
+    },
+    "reports.remind_due_reports": {
+        "task": "reports.remind_due_reports",
+        "schedule": 300.0,
+        "options": {"expires": 240.0},
+    },
     "activations.remind_expiring_agreements": {
         "task": "activations.remind_expiring_agreements",
         "schedule": crontab(hour="8", minute="5"),
@@ -277,6 +308,15 @@ INCIDENT_WINDOW_MINUTES = env_int("VOST_INCIDENT_WINDOW_MINUTES", 60)
 # GeoPackage exports are converted by GDAL's ogr2ogr (Debian package gdal-bin).
 VOST_OGR2OGR = env_str("VOST_OGR2OGR", "ogr2ogr") or "ogr2ogr"
 VOST_OGR2OGR_TIMEOUT = env_int("VOST_OGR2OGR_TIMEOUT", 300, minimum=10)
+# Relay of official messages (docs/relay.md): a channel without credentials uses the
+# outbox (people publish by hand and record the link).
+VOST_RELAY_MASTODON_URL = env_str("VOST_RELAY_MASTODON_URL")
+VOST_RELAY_MASTODON_TOKEN = env_secret("VOST_RELAY_MASTODON_TOKEN")
+VOST_RELAY_BLUESKY_HANDLE = env_str("VOST_RELAY_BLUESKY_HANDLE")
+VOST_RELAY_BLUESKY_APP_PASSWORD = env_secret("VOST_RELAY_BLUESKY_APP_PASSWORD")
+VOST_RELAY_BLUESKY_PDS = env_str("VOST_RELAY_BLUESKY_PDS", "https://bsky.social")
+VOST_RELAY_X_BEARER_TOKEN = env_secret("VOST_RELAY_X_BEARER_TOKEN")
+VOST_RELAY_X_API_URL = env_str("VOST_RELAY_X_API_URL", "https://api.x.com")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -16,6 +16,11 @@ api_v1 = [
     path("", include("monitoring.api_urls")),
     path("", include("verification.api.urls")),
     path("", include("mapping.api.urls")),
+    path("", include("reports.api_urls")),
+    path("", include("portal.api_urls")),
+    path("", include("relay.api_urls")),
+    path("", include("publichelp.api_urls")),
+    path("", include("closure.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +33,11 @@ urlpatterns = [
     path("", include("verification.urls")),
     path("", include("mapping.urls")),
     path("ogc/", include("mapping.ogc.urls")),
+    path("", include("reports.urls")),
+    path("", include("portal.urls")),
+    path("", include("relay.urls")),
+    path("", include("publichelp.urls")),
+    path("", include("closure.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

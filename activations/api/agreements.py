@@ -51,6 +51,7 @@ AGREEMENT_FIELDS = [
     "valid_until",
     "missions",
     "retention_days",
+    "relay_needs_approval",
     "activation_procedure",
     "notes",
     "has_signed_document",
@@ -116,6 +117,11 @@ class AgreementInput(serializers.Serializer[Any]):
     territory = GeoJSONAreaField(required=False, allow_null=True)
     retention_days = serializers.IntegerField(
         min_value=0, max_value=3650, required=False
+    )
+    relay_needs_approval = serializers.BooleanField(
+        required=False,
+        help_text="Official messages are relayed only once a liaison of the "
+        "authority has approved each channel's text (default true).",
     )
     activation_procedure = serializers.CharField(required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)

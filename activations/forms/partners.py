@@ -242,6 +242,7 @@ class AgreementForm(AreaUploadMixin, forms.ModelForm[Agreement]):
             "missions",
             "territory",
             "retention_days",
+            "relay_needs_approval",
             "activation_procedure",
             "notes",
         ]

@@ -173,6 +173,11 @@ def activation_transition(
     if to == Activation.Status.CLOSED:
         if not reason.strip():
             raise DomainError(_("Say why the activation is closed."))
+        # Closing needs a published final report (closure owns the rule); imported
+        # here because closure's services build on these ones.
+        from closure.services import closing_check
+
+        closing_check(current)
         changes["closed_at"] = timezone.now()
         changes["close_reason"] = reason.strip()
     old_status = current.status  # _bump refreshes `current`
@@ -184,6 +189,10 @@ def activation_transition(
     if reason.strip():
         text += " " + _("Reason: %(reason)s") % {"reason": reason.strip()}
     log(activation=activation, author=by, kind=LogEntry.Kind.STATUS, text=text)
+    if to == Activation.Status.CLOSED:
+        from closure.services import activation_closed
+
+        activation_closed(activation=activation, by=by)
     logger.info(
         "activation %s: %s -> %s by user %s", activation.pk, old_status, to, by.pk
     )

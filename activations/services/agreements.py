@@ -47,6 +47,7 @@ AGREEMENT_FIELDS = frozenset(
         "missions",
         "territory",
         "retention_days",
+        "relay_needs_approval",
         "activation_procedure",
         "notes",
     }

@@ -15,6 +15,7 @@ from activations.models import (
     OrganisationMember,
 )
 from activations.permissions import ROLE_ACTIONS, Action
+from tests.closure.helpers import publish_final_report
 from tests.factories import (
     ALL_ROLES,
     AREA,
@@ -698,6 +699,8 @@ def test_lifecycle_from_request_to_archive(client, activation):
         (Status.ARCHIVED, ""),
     ]
     for to, reason in steps:
+        if to == Status.CLOSED:  # closing needs a published final report
+            publish_final_report(activation)
         activation.refresh_from_db()
         # when
         response = _transition(client, activation, to, reason=reason)

@@ -27,6 +27,7 @@ from tests.activations.api_support import (
     expected_status,
     geojson,
 )
+from tests.closure.helpers import publish_final_report
 from tests.factories import (
     ALL_ROLES,
     AREA,
@@ -510,6 +511,7 @@ def test_patch_refuses_an_area_outside_the_territory(activation, member_factory)
 
 def test_transition_closes_with_a_reason(activation, member_factory):
     coordinator = member_factory(activation, "coordinator").user
+    publish_final_report(activation, by=coordinator)  # closing needs it
     response = client_as(coordinator).post(
         reverse("api-activation-transition", args=[activation.slug]),
         {"to": "closed", "version": activation.version, "reason": "Décrue"},
@@ -520,6 +522,19 @@ def test_transition_closes_with_a_reason(activation, member_factory):
     assert response.json()["status"] == "closed"
     assert response.json()["close_reason"] == "Décrue"
     assert activation.status == Activation.Status.CLOSED
+
+
+def test_transition_close_without_a_final_report_says_why(activation, member_factory):
+    coordinator = member_factory(activation, "coordinator").user
+    response = client_as(coordinator).post(
+        reverse("api-activation-transition", args=[activation.slug]),
+        {"to": "closed", "version": activation.version, "reason": "Décrue"},
+        format="json",
+    )
+    assert_error(response, 400, "cannot_close")
+    assert "No published final report yet" in response.json()["error"]["message"]
+    activation.refresh_from_db()
+    assert activation.status == Activation.Status.ACTIVE
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from activations import services
 from activations.models import Activation, ActivationMember, ShiftAssignment
+from tests.closure.helpers import publish_final_report
 from tests.factories import ActivationFactory, ShiftFactory, UserFactory
 from vost.exceptions import ConflictError, DomainError
 
@@ -60,6 +61,7 @@ def test_eight_volunteers_racing_for_three_places_get_exactly_three():
 
 def test_two_coordinators_closing_and_editing_at_once_one_is_refused():
     activation = ActivationFactory()
+    publish_final_report(activation)  # so that closing is allowed
     first, second = UserFactory(), UserFactory()
     outcomes = _race(
         [

@@ -18,6 +18,7 @@ from activations.models import (
     Shift,
     ShiftAssignment,
 )
+from tests.closure.helpers import publish_final_report
 from tests.factories import (
     AREA,
     FAR_AWAY,
@@ -125,6 +126,8 @@ def test_lifecycle_requested_active_standby_active_closed_archived(coordinator):
         ("closed", "Décrue"),
         ("archived", ""),
     ]:
+        if to == "closed":  # closing needs a published final report
+            publish_final_report(activation, by=coordinator)
         activation = services.activation_transition(
             by=coordinator,
             activation=activation,
@@ -135,6 +138,21 @@ def test_lifecycle_requested_active_standby_active_closed_archived(coordinator):
         assert activation.status == to
     assert activation.close_reason == "Décrue"
     assert activation.log_entries.filter(kind=LogEntry.Kind.STATUS).count() == 6
+
+
+def test_closing_is_refused_without_a_published_final_report(coordinator):
+    activation = ActivationFactory()
+    with pytest.raises(DomainError, match="No published final report yet"):
+        services.activation_transition(
+            by=coordinator,
+            activation=activation,
+            to="closed",
+            version=activation.version,
+            reason="Décrue",
+        )
+    activation.refresh_from_db()
+    assert activation.status == Activation.Status.ACTIVE
+    assert activation.closed_at is None
 
 
 def test_closing_needs_a_reason(coordinator):

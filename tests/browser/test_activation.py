@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from activations.models import Activation, ActivationMember, OrganisationMember
 from tests.browser.support import log_in
+from tests.closure.helpers import publish_final_report
 from tests.factories import (
     AREA,
     ActivationFactory,
@@ -164,6 +165,7 @@ def test_coordinator_opens_an_activation_and_writes_the_log(page, screenshot):
     expect(page.get_by_role("heading", name="How we work")).to_be_visible()
     page.wait_for_timeout(600)
     screenshot("activation-edit")
+    publish_final_report(activation)  # closing needs a published final report
     page.get_by_text("Close…").click()
     page.get_by_label("Why is the activation closed?").fill(
         "Décrue confirmée, fin de la vigilance orange."

@@ -110,7 +110,9 @@ def test_coordinator_records_an_authority_and_an_agreement(page, screenshot, tmp
     # an agreement with it, the territory from a GeoJSON file
     page.get_by_role("link", name="New agreement").click()
     expect(page.get_by_role("heading", name="New agreement")).to_be_visible()
-    expect(page.get_by_label("Authority")).to_have_value(str(authority.pk))
+    expect(page.get_by_role("combobox", name="Authority")).to_have_value(
+        str(authority.pk)
+    )
     page.get_by_label("Reference").fill("CONV-SDIS34-2026")
     page.get_by_label("Title").fill("Convention de partenariat ESOV / SDIS 34")
     page.get_by_label("Signed on").fill("2026-01-15")

@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.services import demo_users_seed
 from activations.demo import demo_seed
 from mapping.demo import demo_map_seed
+from publichelp.demo import demo_publichelp_seed
 from verification.demo import demo_workspace_seed
 from vost.env import env_secret
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         everyone = {user.username: user for user in User.objects.filter(is_active=True)}
         demo_workspace_seed(activation, everyone)
         demo_map_seed(activation, everyone)
+        demo_publichelp_seed(activation, everyone)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {password}):"))
         for person in people:
             self.stdout.write(f"  {person.username:<14} {person.role}")
