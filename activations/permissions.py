@@ -78,6 +78,11 @@ class Action(StrEnum):
     MANAGE_PUBLIC_HELP = "manage_public_help"
     MANAGE_REPLY_TEMPLATES = "manage_reply_templates"
     VIEW_AFTER_ACTION = "view_after_action"
+    # --- situational awareness (issue 8): search uses VIEW_POSTS ---
+    MANAGE_SAVED_SEARCHES = "manage_saved_searches"  # save, share, edit, delete
+    VIEW_SIGNALS = "view_signals"  # emerging signals and blind spots
+    REVIEW_SIGNALS = "review_signals"  # confirm or dismiss a signal
+    VIEW_DASHBOARD = "view_dashboard"
 
 
 _VOLUNTEER: Final = frozenset(
@@ -102,6 +107,10 @@ _VOLUNTEER: Final = frozenset(
         Action.VIEW_PUBLIC_HELP,
         Action.MANAGE_PUBLIC_HELP,
         Action.VIEW_AFTER_ACTION,
+        Action.MANAGE_SAVED_SEARCHES,
+        Action.VIEW_SIGNALS,
+        Action.REVIEW_SIGNALS,
+        Action.VIEW_DASHBOARD,
     }
 )
 
@@ -168,6 +177,8 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
             Action.VIEW_RFI,
             Action.VIEW_PUBLIC_HELP,
             Action.VIEW_AFTER_ACTION,
+            Action.VIEW_SIGNALS,
+            Action.VIEW_DASHBOARD,
         }
     ),
 }

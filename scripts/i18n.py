@@ -70,6 +70,7 @@ def fill_en() -> None:
             entry.flags.remove("fuzzy")
         entry.previous_msgid = None
         entry.previous_msgid_plural = None
+        entry.previous_msgctxt = None
     po.save()
     fix_headers()
 
@@ -99,6 +100,7 @@ def apply_fr(tsv: Path) -> None:
             entry.flags.remove("fuzzy")
         entry.previous_msgid = None
         entry.previous_msgid_plural = None
+        entry.previous_msgctxt = None
     po.save()
 
 

@@ -23,7 +23,9 @@ def _example_path(route: str) -> str:
     path = re.sub(
         r"<(?:\w+:)?(\w+)>",
         lambda m: (
-            "1" if "id" in m.group(1) or m.group(1) in {"number", "version"} else "x"
+            "1"
+            if "id" in m.group(1) or m.group(1) in {"number", "version", "pk"}
+            else "x"
         ),
         route,
     )
@@ -64,5 +66,8 @@ def test_the_public_list_is_short_and_known():
             "accounts/password/reset/sent/",
             "accounts/password/reset/<uidb64>/<token>/",
             "accounts/password/reset/complete/",
+            "join/<str:token>/",
+            "join/apply/<int:organisation_id>/",
+            "join/apply/<int:organisation_id>/sent/",
         ]
     )

@@ -73,6 +73,11 @@ INSTALLED_APPS = [
     "relay",
     "publichelp",
     "closure",
+    "search",
+    "signals",
+    "dashboards",
+    "campaigns",
+    "onboarding",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +251,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.remind_due_reports",
         "schedule": 300.0,
         "options": {"expires": 240.0},
+    },
+    "campaigns.publish_due": {
+        "task": "campaigns.publish_due",
+        "schedule": 60.0,
+        "options": {"expires": 50.0},
+    },
+    "campaigns.watch_digest": {
+        "task": "campaigns.watch_digest",
+        "schedule": crontab(hour="7", minute="0"),
+        "options": {"expires": 3600.0},
+    },
+    "search.run_saved_searches": {
+        "task": "search.run_saved_searches",
+        "schedule": 60.0,
+        "options": {"expires": 50.0},
+    },
+    "signals.detect": {
+        "task": "signals.detect",
+        "schedule": 60.0,
+        "options": {"expires": 50.0},
     },
     "activations.remind_expiring_agreements": {
         "task": "activations.remind_expiring_agreements",

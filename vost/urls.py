@@ -21,6 +21,11 @@ api_v1 = [
     path("", include("relay.api_urls")),
     path("", include("publichelp.api_urls")),
     path("", include("closure.api_urls")),
+    path("", include("search.api_urls")),
+    path("", include("signals.api_urls")),
+    path("", include("dashboards.api_urls")),
+    path("", include("campaigns.api_urls")),
+    path("", include("onboarding.api_urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +43,11 @@ urlpatterns = [
     path("", include("relay.urls")),
     path("", include("publichelp.urls")),
     path("", include("closure.urls")),
+    path("", include("search.urls")),
+    path("", include("signals.urls")),
+    path("", include("dashboards.urls")),
+    path("", include("campaigns.urls")),
+    path("", include("onboarding.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
