@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from relay.models import CHANNEL_LIMITS, Channel
-from vost.models import TimeStampedModel
+from vost.models import PublicLanguage, TimeStampedModel
 
 
 class Risk(models.TextChoices):
@@ -24,9 +24,7 @@ class Risk(models.TextChoices):
     INDUSTRIAL = "industrial", _("Industrial accident")
 
 
-class Language(models.TextChoices):
-    FR = "fr", _("French")
-    EN = "en", _("English")
+Language = PublicLanguage
 
 
 class PreventionMessage(TimeStampedModel):

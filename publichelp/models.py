@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activations.models import Activation
-from vost.models import TimeStampedModel
+from vost.models import PublicLanguage, TimeStampedModel
 
 # The values a reply's body may refer to, filled from the activation's reply values.
 PLACEHOLDERS = ("official_url", "emergency_number", "shelter", "authority")
@@ -56,9 +56,7 @@ class Situation(models.TextChoices):
     HEAT = "heat", _("Heatwave")
 
 
-class Language(models.TextChoices):
-    FR = "fr", _("French")
-    EN = "en", _("English")
+Language = PublicLanguage
 
 
 class ReplyTemplate(TimeStampedModel):

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from vost.models import TimeStampedModel
+from vost.models import PublicLanguage, TimeStampedModel
 
 
 class Channel(models.TextChoices):
@@ -96,9 +96,7 @@ class OfficialMessage(TimeStampedModel):
         RELAYED = "relayed", _("Relayed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    class Language(models.TextChoices):
-        FR = "fr", _("French")
-        EN = "en", _("English")
+    Language = PublicLanguage
 
     activation = models.ForeignKey(
         "activations.Activation",

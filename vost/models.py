@@ -14,3 +14,11 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class PublicLanguage(models.TextChoices):
+    """The languages the hub writes to the public in (relays, prevention messages,
+    reply templates)."""
+
+    FR = "fr", _("French")
+    EN = "en", _("English")

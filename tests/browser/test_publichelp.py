@@ -8,18 +8,12 @@ from playwright.sync_api import expect
 from activations.models import ActivationMember
 from publichelp import services
 from publichelp.models import AidEntry
-from tests.factories import DEFAULT_PASSWORD, ActivationFactory, make_member
+from tests.browser.support import log_in
+from tests.factories import ActivationFactory, make_member
 from tests.publichelp.support import XSS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = ActivationMember.Role
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Nom d’utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _record(page, slug, *, kind, category, description, lat, lon, place):
@@ -50,7 +44,7 @@ def test_volunteer_records_matches_and_copies_a_reply(page, screenshot):
         authority="Préfecture de l’Hérault",
     )
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    _log_in(page, volunteer.username)
+    log_in(page, volunteer.username)
     # when they record a need (with a phone number and markup) and a nearby offer
     page.goto(reverse("publichelp:entry-new", args=[activation.slug]) + "?kind=need")
     expect(page.locator(".privacy-warning")).to_be_visible()
