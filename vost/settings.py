@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "dashboards",
     "campaigns",
     "onboarding",
+    "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,8 @@ api_v1 = [
     path("", include("dashboards.api_urls")),
     path("", include("campaigns.api_urls")),
     path("", include("onboarding.api_urls")),
+    path("", include("audit.api_urls")),
+    path("", include("privacy.api_urls")),
 ]
 
 urlpatterns = [
@@ -48,6 +50,8 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("campaigns.urls")),
     path("", include("onboarding.urls")),
+    path("", include("audit.urls")),
+    path("", include("privacy.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
