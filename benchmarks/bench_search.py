@@ -201,6 +201,49 @@ def typical_query(rng: random.Random) -> dict[str, str]:
     return params
 
 
+def ingest_cost(rows: int) -> None:
+    """What the stored search_vector (and its GIN index) adds to ingestion: the same
+    ``rows`` posts copied into two scratch tables shaped like monitoring_post, one
+    plain, one with the generated column and its GIN index; the difference per post
+    is the full-text search's share of an insert."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_plain, bench_fts")
+        cursor.execute("CREATE UNLOGGED TABLE bench_plain (LIKE monitoring_post)")
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_fts (LIKE monitoring_post INCLUDING GENERATED)"
+        )
+        cursor.execute("CREATE INDEX ON bench_fts USING gin (search_vector)")
+        cursor.execute(
+            "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum)"
+            " FROM pg_attribute WHERE attrelid = 'monitoring_post'::regclass"
+            " AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
+        )
+        columns = cursor.fetchone()[0]
+        spent = {}
+        for table in ("bench_plain", "bench_fts"):
+            best = float("inf")
+            for _ in range(3):
+                cursor.execute(f"TRUNCATE {table}")
+                t = time.perf_counter()
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns}"  # noqa: S608
+                    f" FROM monitoring_post ORDER BY id LIMIT %s",
+                    [rows],
+                )
+                best = min(best, time.perf_counter() - t)
+            spent[table] = best
+        cursor.execute("DROP TABLE bench_plain, bench_fts")
+    extra = (spent["bench_fts"] - spent["bench_plain"]) / rows * 1e6
+    print(
+        f"ingest cost of full-text search: {rows:,} posts inserted in "
+        f"{spent['bench_plain'] * 1000:.0f} ms without, {spent['bench_fts'] * 1000:.0f} ms "
+        f"with search_vector + GIN (best of 3): {extra:.0f} µs more per post "
+        f"({extra * 500 / 1e6 * 100:.1f}% of one core at 500 posts/s)"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from django.db import connection
 
@@ -220,6 +263,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"data: {args.posts:,} posts loaded in {time.perf_counter() - t0:.0f} s (table + indexes {size})"
     )
+
+    if args.ingest_rows:
+        ingest_cost(min(args.ingest_rows, args.posts))
 
     rng = random.Random(8)
     timings: list[tuple[float, dict[str, str], int]] = []
@@ -269,6 +315,12 @@ def main() -> int:
     )
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--ingest-rows",
+        type=int,
+        default=20_000,
+        help="posts copied to measure what search_vector adds to an insert (0: skip)",
+    )
     args = parser.parse_args()
     with devenv.services() as svc:
         env = devenv.django_env(svc.env)

@@ -36,12 +36,16 @@ class MessageForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, teams: QuerySet[Organisation], **kwargs: Any
+        self, *args: Any, teams: QuerySet[Organisation] | None, **kwargs: Any
     ) -> None:
+        """``teams`` to choose from; None when editing (the team does not change)."""
         super().__init__(*args, **kwargs)
-        cast(
-            "forms.ModelChoiceField[Organisation]", self.fields["team"]
-        ).queryset = teams
+        if teams is None:
+            del self.fields["team"]
+        else:
+            cast(
+                "forms.ModelChoiceField[Organisation]", self.fields["team"]
+            ).queryset = teams
 
 
 class CampaignForm(forms.Form):

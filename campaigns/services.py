@@ -152,6 +152,45 @@ def prevention_message_create(
 
 
 @transaction.atomic
+def prevention_message_update(
+    *,
+    message: PreventionMessage,
+    by: User,
+    risk: str,
+    language: str,
+    title: str,
+    text: str,
+    link: str = "",
+) -> PreventionMessage:
+    """Edit a message of the team's library. An approved message goes back to draft
+    (it must be approved again before new campaigns use it); campaigns already
+    scheduled keep the text they copied."""
+    current = PreventionMessage.objects.select_for_update().get(pk=message.pk)
+    if current.team is None:
+        raise DomainError(_("The shared library is read-only."), code="shared")
+    text, title = text.strip(), title.strip()
+    if not title or not text:
+        raise DomainError(_("Give the message a title and a text."), code="empty")
+    if risk not in Risk.values:
+        raise DomainError(_("Unknown risk."), code="invalid_risk")
+    if language not in Language.values:
+        raise DomainError(_("The language must be French or English."))
+    current.risk, current.language = risk, language
+    current.title, current.text, current.link = title[:120], text, _clean_link(link)
+    if len(current.full_text) > MAX_TEXT:
+        raise DomainError(
+            _("A message with its link is at most %(limit)s characters.")
+            % {"limit": MAX_TEXT},
+            code="too_long",
+        )
+    current.status = PreventionMessage.Status.DRAFT
+    current.full_clean()
+    current.save()
+    logger.info("prevention message %s edited by %s", current.pk, by.pk)
+    return current
+
+
+@transaction.atomic
 def prevention_message_approve(
     *, message: PreventionMessage, by: User
 ) -> PreventionMessage:

@@ -9,6 +9,7 @@ app_name = "campaigns"
 urlpatterns: list[URLPattern] = [
     path("campaigns/", views.campaign_list, name="list"),
     path("campaigns/messages/new/", views.message_create, name="message-create"),
+    path("campaigns/messages/<int:pk>/edit/", views.message_edit, name="message-edit"),
     path(
         "campaigns/messages/<int:pk>/approve/",
         views.message_approve,

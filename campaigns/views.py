@@ -126,6 +126,46 @@ def message_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def message_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    message = message_get_for_user(
+        user=request.user, message_id=pk, action=CampaignAction.MANAGE
+    )
+    initial = {
+        "risk": message.risk,
+        "language": message.language,
+        "title": message.title,
+        "text": message.text,
+        "link": message.link,
+    }
+    form = MessageForm(request.POST or None, initial=initial, teams=None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.prevention_message_update(
+                message=message,
+                by=request.user,
+                risk=data["risk"],
+                language=data["language"],
+                title=data["title"],
+                text=data["text"],
+                link=data["link"],
+            )
+        except DomainError as error:
+            _refused(request, error)
+        else:
+            messages.success(
+                request, _("Message saved. It is a draft again until approved.")
+            )
+            return redirect("campaigns:list")
+    elif request.method == "POST":
+        logger.warning("campaigns: invalid message edit from %s", request.user.pk)
+    return render(
+        request, "campaigns/message_form.html", {"form": form, "message": message}
+    )
+
+
+@login_required
 @require_POST
 def message_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     message = message_get_for_user(

@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -23,6 +22,7 @@ from activations.selectors import members_with_roles
 from activations.services._common import log
 from campaigns.models import WatchDigest
 from monitoring.models import Category, Escalation, Post, Source, TriageDecision
+from signals.models import EmergingSignal
 from vost.exceptions import ConflictError, DomainError
 
 logger = logging.getLogger(__name__)
@@ -78,24 +78,15 @@ class Digest:
 
 
 def _emerging_signals(activation: Activation, since: dt.datetime) -> list[str]:
-    """Up to five emerging signals of the window, if the signals app has them."""
-    try:
-        model = apps.get_model("signals", "EmergingSignal")
-    except LookupError:
-        return []
-    names = {f.name for f in model._meta.get_fields()}
-    if "activation" not in names:
-        return []
-    rows = model.objects.filter(activation=activation)
-    for stamp in ("detected_at", "created_at"):
-        if stamp in names:
-            rows = rows.filter(**{f"{stamp}__gte": since}).order_by(f"-{stamp}")
-            break
-    try:
-        return [str(row)[:120] for row in rows[:5]]
-    except Exception:
-        logger.warning("watch digest: emerging signals unavailable", exc_info=True)
-        return []
+    """Up to five signals flagged in the window and not dismissed, with their
+    explanation (what rose, how much, since when), most recent first."""
+    rows = (
+        EmergingSignal.objects.filter(activation=activation, last_flagged_at__gte=since)
+        .exclude(status=EmergingSignal.Status.DISMISSED)
+        .select_related("activation")
+        .order_by("-last_flagged_at")[:5]
+    )
+    return [row.explanation() for row in rows]
 
 
 def watch_digest_build(

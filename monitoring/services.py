@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
 from django.contrib.gis.geos.prepared import PreparedGeometry
 from django.db import transaction
@@ -538,6 +539,26 @@ def source_credentials(source: Source) -> str | None:
     return env_secret(source.credentials_env)
 
 
+def source_interval(source: Source) -> int:
+    """Seconds between two polls of the source. A watch activation's standing
+    sources are polled no more often than VOST_WATCH_MIN_INTERVAL_SECONDS,
+    whatever their own interval says (peacetime: spare quotas and workers)."""
+    if source.activation.kind == Activation.Kind.WATCH:
+        return max(source.interval_seconds, settings.VOST_WATCH_MIN_INTERVAL_SECONDS)
+    return source.interval_seconds
+
+
+def sources_watch(source_ids: list[int]) -> set[int]:
+    """Which of these sources belong to watch activations (polled at low priority)."""
+    if not source_ids:
+        return set()
+    return set(
+        Source.objects.filter(
+            pk__in=source_ids, activation__kind=Activation.Kind.WATCH
+        ).values_list("pk", flat=True)
+    )
+
+
 def source_record_success(*, source: Source, usage: int = 0) -> None:
     now = timezone.now()
     month = now.date().replace(day=1)
@@ -545,7 +566,7 @@ def source_record_success(*, source: Source, usage: int = 0) -> None:
         "last_success_at": now,
         "consecutive_failures": 0,
         "last_error": "",
-        "next_attempt_at": now + dt.timedelta(seconds=source.interval_seconds),
+        "next_attempt_at": now + dt.timedelta(seconds=source_interval(source)),
     }
     if usage:
         # decided in the database: the in-memory source may be stale (several pages

@@ -66,6 +66,9 @@ def map_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "data": reverse("mapping:map-data", args=[activation.slug]),
             "item": reverse("mapping:map-item", args=[activation.slug, 0]),
             "incidents": reverse("mapping:incidents-geojson", args=[activation.slug]),
+            "blind_spots": reverse("signals:blind-spots", args=[activation.slug])
+            if Action.VIEW_SIGNALS in allowed
+            else None,
             "layers": [
                 {
                     "id": layer.pk,

@@ -50,10 +50,30 @@
     var map = baseMap(element);
     var drawn = new L.FeatureGroup().addTo(map);
     var context = (element.dataset.contextId || "").split(",");
+    var contextBounds = null;
     context.forEach(function (id, index) {
       var data = id && readJson(id.trim());
-      if (data) { L.geoJSON(data, { style: STYLES[(index + 1) % STYLES.length], interactive: false }).addTo(map); }
+      if (data) {
+        var layer = L.geoJSON(data, { style: STYLES[(index + 1) % STYLES.length], interactive: false }).addTo(map);
+        if (layer.getLayers().length) {
+          contextBounds = contextBounds ? contextBounds.extend(layer.getBounds()) : layer.getBounds();
+        }
+      }
     });
+    // nothing drawn yet: show the context (territory, activation area) rather than all of France
+    function fitContext() {
+      if (contextBounds && contextBounds.isValid()) { map.fitBounds(contextBounds, { padding: [12, 12] }); }
+    }
+    fitContext();
+    // a map in a closed <details> has no size until opened: measure again then
+    var details = element.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () {
+        if (!details.open) { return; }
+        map.invalidateSize();
+        if (drawn.getLayers().length) { map.fitBounds(drawn.getBounds(), { padding: [12, 12] }); } else { fitContext(); }
+      });
+    }
     function load() {
       drawn.clearLayers();
       if (!field.value.trim()) { return; }

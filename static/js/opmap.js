@@ -15,6 +15,14 @@
 
   function format(template, n) { return (template || "").replace("%(n)s", String(n)); }
 
+  // Leaflet's layers control writes overlay names as HTML: names are escaped first
+  // (a reference layer's name is typed by people, hence untrusted).
+  function escapeHtml(value) {
+    var box = document.createElement("span");
+    box.textContent = String(value);
+    return box.innerHTML.replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+
   function readConfig(element) {
     var node = document.getElementById(element.dataset.opmap);
     try { return JSON.parse(node.textContent); } catch (e) { return null; }
@@ -36,7 +44,7 @@
     function addOutline(geojson, name, style) {
       if (!geojson) { return; }
       var layer = L.geoJSON(geojson, { style: style, interactive: false }).addTo(map);
-      overlays[name] = layer;
+      overlays[escapeHtml(name)] = layer;
       var b = layer.getBounds();
       if (b.isValid()) { bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast()); }
     }
@@ -61,13 +69,32 @@
         layer.bindPopup(box);
       }
     }).addTo(map);
-    overlays[text.incidents] = incidents;
+    overlays[escapeHtml(text.incidents)] = incidents;
     function loadIncidents() {
       if (!config.incidents) { return; }
       fetch(config.incidents, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) { if (data) { incidents.clearLayers(); incidents.addData(data); } })
         .catch(function () {});
+    }
+
+    // Blind spots: cells of the area where posts are expected but none came recently
+    // (team only; fetched each time the overlay is shown).
+    if (config.blind_spots) {
+      var blindSpots = L.geoJSON(null, {
+        style: { color: "#5f6b7a", weight: 1, dashArray: "2 4", fillColor: "#5f6b7a", fillOpacity: 0.22 },
+        onEachFeature: function (feature, layer) {
+          var reason = feature.properties && feature.properties.reason;
+          if (reason) { var box = document.createElement("div"); box.className = "opmap-blind-spot"; box.textContent = reason; layer.bindTooltip(box); }
+        }
+      });
+      blindSpots.on("add", function () {
+        fetch(config.blind_spots, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) { if (data) { blindSpots.clearLayers(); blindSpots.addData(data); } })
+          .catch(function () {});
+      });
+      overlays[escapeHtml(text.blindSpots)] = blindSpots;
     }
 
     // Reference layers, fetched when first shown.
@@ -89,7 +116,7 @@
           .then(function (data) { if (data) { group.addData(data); } })
           .catch(function () { loaded = false; });
       });
-      overlays[info.name] = group;
+      overlays[escapeHtml(info.name)] = group;
       if (info.shown) { group.addTo(map); }
     });
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);

@@ -1,6 +1,8 @@
 """The operational map in Chromium: an item verified while the map is open appears
 by itself with the right popup; the liaison's map shows verified items only."""
 
+import re
+
 import pytest
 from django.contrib.gis.geos import Point
 from django.urls import reverse
@@ -89,3 +91,42 @@ def test_the_liaison_sees_verified_items_only(page, screenshot):
     expect(page.locator(f"[data-item='{verified.cluster_id}']")).to_be_visible()
     expect(page.locator("input[name=verification]")).to_have_count(0)
     screenshot("map-liaison")
+
+
+BLIND_SPOTS = re.compile("Blind spots|Angles morts")
+
+
+def test_blind_spots_overlay_shows_the_silent_towns(page, screenshot):
+    from monitoring.models import Place
+
+    activation = ActivationFactory(slug="crue-blind", title="Crue angles morts")
+    lead = make_member(activation, Role.TEAM_LEAD, username="lea").user
+    liaison = make_member(activation, Role.LIAISON, username="lia").user
+    Place.objects.create(
+        source="insee",
+        code="34129",
+        name="Lattes",
+        normalized="lattes",
+        population=17000,
+        location=Point(3.90, 43.57),
+    )
+    _block_tiles(page)
+    log_in(page, lead.username)
+    page.goto(reverse("mapping:map", args=[activation.slug]))
+    overlay = page.locator(
+        ".leaflet-control-layers-overlays label", has_text=BLIND_SPOTS
+    )
+    expect(overlay).to_be_visible()
+    overlay.locator("input").check()
+    cell = page.locator("path.leaflet-interactive[fill='#5f6b7a']")
+    expect(cell).to_have_count(1)
+    cell.hover()
+    expect(page.locator(".opmap-blind-spot")).to_contain_text("Lattes")
+    screenshot("map_blind_spots")
+    # liaisons do not get the overlay (signals are the team's working material)
+    log_in(page, liaison.username, fresh=True)
+    page.goto(reverse("mapping:map", args=[activation.slug]))
+    expect(page.locator(".leaflet-control-layers-overlays")).to_be_visible()
+    expect(
+        page.locator(".leaflet-control-layers-overlays label", has_text=BLIND_SPOTS)
+    ).to_have_count(0)

@@ -122,6 +122,19 @@ PAGES = {
             "team_member": 404,
         },
     ),
+    "message-edit": (
+        "get",
+        lambda c, d, a: [d.pk],
+        None,
+        {
+            "coordinator": 200,
+            "other_coordinator": 404,
+            "liaison": 404,
+            "other_liaison": 404,
+            "outsider": 404,
+            "team_member": 404,
+        },
+    ),
     "campaign-detail": (
         "get",
         lambda c, d, a: [c.pk],
@@ -338,3 +351,101 @@ def test_a_plain_team_member_is_not_a_coordinator(activation):
     client = Client()
     client.force_login(member)
     assert client.get(reverse("campaigns:list")).status_code == 403
+
+
+def test_editing_a_team_message_puts_it_back_to_draft(client, world):
+    people, campaign, draft, _approved = world
+    services.prevention_message_approve(message=draft, by=people["coordinator"])
+    scheduled_text = campaign.posts.get().text
+    client.force_login(people["coordinator"])
+    url = reverse("campaigns:message-edit", args=[draft.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert b"Buvez de" in page.content
+    assert b"approve it again" in page.content
+    response = client.post(
+        url,
+        {"risk": "heat_wave", "language": "fr", "title": "Canicule", "text": "Buvez."},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.text, draft.status) == ("Buvez.", PreventionMessage.Status.DRAFT)
+    # campaigns already scheduled keep the text they copied
+    assert campaign.posts.get().text == scheduled_text
+    # bad input: an empty text is refused with the form's message, nothing changes
+    response = client.post(
+        url, {"risk": "heat_wave", "language": "fr", "title": "Canicule", "text": ""}
+    )
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.text == "Buvez."
+
+
+def test_the_shared_library_cannot_be_edited(client, world):
+    people, *_ = world
+    shared = PreventionMessage.objects.filter(team__isnull=True).first()
+    assert shared is not None
+    client.force_login(people["coordinator"])
+    url = reverse("campaigns:message-edit", args=[shared.pk])
+    assert client.get(url).status_code == 403
+    text = shared.text
+    assert (
+        client.post(
+            url, {"risk": shared.risk, "language": "fr", "title": "x", "text": "y"}
+        ).status_code
+        == 403
+    )
+    shared.refresh_from_db()
+    assert shared.text == text
+
+
+API_LIST = {
+    "anonymous": 401,
+    "outsider": 403,
+    "team_member": 403,
+    "coordinator": 200,
+    "other_coordinator": 200,
+    "liaison": 200,
+    "other_liaison": 200,
+}
+API_DETAIL = {
+    "anonymous": 401,
+    "outsider": 404,
+    "team_member": 404,
+    "coordinator": 200,
+    "other_coordinator": 404,
+    "liaison": 200,
+    "other_liaison": 404,
+}
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_campaign_api_matrix(client, world, who):
+    people, campaign, _draft, approved = world
+    if people[who] is not None:
+        client.force_login(people[who])
+    listing = client.get(reverse("api-campaign-list"))
+    assert listing.status_code in (
+        (401, 403) if API_LIST[who] == 401 else (API_LIST[who],)
+    )
+    detail = client.get(reverse("api-campaign-detail", args=[approved.pk]))
+    assert detail.status_code in (
+        (401, 403) if API_DETAIL[who] == 401 else (API_DETAIL[who],)
+    )
+    if listing.status_code == 200:
+        ids = {row["id"] for row in listing.json()["results"]}
+        mine = who in ("coordinator", "liaison")
+        assert ids == ({campaign.pk, approved.pk} if mine else set())
+
+
+def test_campaign_api_records_what_was_published_where(client, world):
+    people, campaign, _draft, approved = world
+    client.force_login(people["coordinator"])
+    data = client.get(reverse("api-campaign-detail", args=[approved.pk])).json()
+    assert data["state"] == "approved"
+    [post] = data["posts"]
+    published = approved.posts.get()
+    assert post["status"] == published.status
+    assert post["channel"] == published.channel
+    assert post["published_at"] is not None or post["status"] != "published"
+    waiting = client.get(reverse("api-campaign-detail", args=[campaign.pk])).json()
+    assert waiting["state"] == "awaiting_approval"

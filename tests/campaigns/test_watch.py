@@ -106,3 +106,50 @@ def test_only_an_open_watch_can_be_converted(activation):
         watch.watch_convert_to_crisis(activation=closed, by=coordinator)
     closed.refresh_from_db()
     assert closed.kind == Activation.Kind.WATCH
+
+
+def test_the_digest_lists_the_emerging_signals_not_dismissed(watch_activation):
+    from signals.models import EmergingSignal
+    from tests.signals.support import make_signal
+
+    make_signal(watch_activation, key="crue")
+    dismissed = make_signal(watch_activation, key="fete")
+    dismissed.status = EmergingSignal.Status.DISMISSED
+    dismissed.closed_at = timezone.now()
+    dismissed.save()
+    stale = make_signal(watch_activation, key="vieux")
+    stale.last_flagged_at = timezone.now() - dt.timedelta(hours=30)
+    stale.save()
+    digest = watch.watch_digest_build(activation=watch_activation)
+    assert len(digest.signals) == 1
+    assert digest.signals[0].startswith("#crue")
+    assert "#crue" in digest.body()
+    assert "fete" not in digest.body()
+
+
+def test_watch_sources_are_polled_less_often_and_last(watch_activation, settings):
+    from monitoring import services as monitoring_services
+    from monitoring.tasks import WATCH_PRIORITY
+    from tests.monitoring.pages_support import make_source
+
+    settings.VOST_WATCH_MIN_INTERVAL_SECONDS = 900
+    crisis = ActivationFactory()
+    watch_source = make_source(watch_activation, interval_seconds=60)
+    crisis_source = make_source(crisis, interval_seconds=60)
+    assert monitoring_services.source_interval(watch_source) == 900
+    assert monitoring_services.source_interval(crisis_source) == 60
+    slow = make_source(watch_activation, interval_seconds=3600)
+    assert monitoring_services.source_interval(slow) == 3600
+
+    before = timezone.now()
+    monitoring_services.source_record_success(source=watch_source)
+    monitoring_services.source_record_success(source=crisis_source)
+    watch_source.refresh_from_db()
+    crisis_source.refresh_from_db()
+    assert watch_source.next_attempt_at >= before + dt.timedelta(seconds=899)
+    assert crisis_source.next_attempt_at < before + dt.timedelta(seconds=120)
+
+    ids = [watch_source.pk, crisis_source.pk, slow.pk]
+    assert monitoring_services.sources_watch(ids) == {watch_source.pk, slow.pk}
+    assert monitoring_services.sources_watch([]) == set()
+    assert WATCH_PRIORITY == 9  # Redis serves 0 first: watch polls wait behind crises
