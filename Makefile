@@ -5,7 +5,7 @@ PY := .venv/bin/python
 ARGS ?=
 export PORT ?= 8000
 
-.PHONY: help setup run test lint format stop env bench messages clean
+.PHONY: help setup run test lint format stop env bench messages clean backup restore
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -35,6 +35,13 @@ messages: setup  ## refresh the French and English message catalogues
 
 bench: setup  ## run the benchmarks (see docs/benchmarks.md)
 	@$(PY) benchmarks/run_all.py
+
+backup:  ## dump the database and the private/media files into var/backups/<UTC time>/
+	@$(PY) scripts/backup.py backup
+
+restore:  ## restore BACKUP=var/backups/<time> into the configured (empty) database; CONFIRM=yes overwrites
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<time> [CONFIRM=yes]"; exit 2; }
+	@$(PY) scripts/backup.py restore "$(BACKUP)" $(if $(filter yes,$(CONFIRM)),--confirm,)
 
 env:  ## print shell exports for the embedded services (they keep running)
 	@$(PY) scripts/devenv.py env

@@ -6,14 +6,17 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.http import url_has_allowed_host_and_scheme
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Notification, User
+from accounts.models import ApiToken, Notification, User
 
 
-def api_token_get(*, user: User) -> Token | None:
-    """The user's API token, or None if they have not created one."""
-    return Token.objects.filter(user=user).first()
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The user's own tokens (nobody else's), newest first, revoked ones included."""
+    return (
+        ApiToken.objects.filter(user=user)
+        .select_related("activation")
+        .order_by("-created_at", "-id")
+    )
 
 
 # --- notifications ---------------------------------------------------------------------

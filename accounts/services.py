@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import import_module
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
-from accounts.models import Notification, User
+from accounts.models import ApiToken, Notification, User
 
 if TYPE_CHECKING:
     from activations.models import Activation
@@ -64,21 +69,147 @@ def user_language_set(*, user: User, language: str) -> None:
     user.language = language
 
 
+# --- API tokens ---------------------------------------------------------------------
+API_TOKEN_KEY_PREFIX = "vost_"  # noqa: S105  (a public marker, not a secret)
+API_TOKEN_MAX_DAYS = 365
+API_TOKEN_TOUCH_SECONDS = 60
+
+
+class ApiTokenError(Exception):
+    """A token that cannot be used: ``message`` for the client (translated),
+    ``reason`` for the log (never the key)."""
+
+    def __init__(self, *, message: str, reason: str) -> None:
+        super().__init__(reason)
+        self.message = message
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    """A token just created, with its key: the only moment the key is known."""
+
+    token: ApiToken
+    key: str
+
+
+def api_token_hash(key: str) -> str:
+    """SHA-256 of the key: the keys are 256-bit random, a slow hash adds nothing."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
 @transaction.atomic
-def api_token_regenerate(*, user: User) -> Token:
-    """Replace the user's API token (the old one stops working at once) and return the new one."""
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    logger.info("API token regenerated for user %s", user.pk)
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    scopes: Sequence[str],
+    activation: Activation | None = None,
+    days: int | None = None,
+) -> NewApiToken:
+    """Create a token for ``user``; raises ValidationError (nothing saved) on bad input.
+
+    ``activation`` restricts the token to that activation (the user must be a member);
+    ``days`` is its lifetime (default VOST_API_TOKEN_DAYS, at most 365).
+    """
+    from activations.models import ActivationMember
+
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = gettext("Give the token a name.")
+    wanted = list(dict.fromkeys(scopes))
+    if not wanted or not set(wanted) <= set(ApiToken.Scope.values):
+        errors["scopes"] = gettext("Choose at least one valid scope.")
+    days = settings.VOST_API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        errors["days"] = gettext("A token lasts from 1 to %(max)d days.") % {
+            "max": API_TOKEN_MAX_DAYS
+        }
+    if (
+        activation is not None
+        and not ActivationMember.objects.filter(
+            activation=activation, user=user
+        ).exists()
+    ):
+        errors["activation"] = gettext("You are not a member of this activation.")
+    if errors:
+        raise ValidationError(errors)
+    key = API_TOKEN_KEY_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=key[: len(API_TOKEN_KEY_PREFIX) + 6],
+        key_hash=api_token_hash(key),
+        scopes=wanted,
+        activation=activation,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    logger.info(
+        "API token %s created for user %s (scopes %s, activation %s, %d days)",
+        token.pk,
+        user.pk,
+        ",".join(wanted),
+        activation.pk if activation else "-",
+        days,
+    )
+    return NewApiToken(token=token, key=key)
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens (it stops working at once); another
+    person's id raises ApiToken.DoesNotExist. Revoking twice keeps the first date."""
+    token = ApiToken.objects.get(pk=token_id, user=user)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        logger.info("API token %s revoked by user %s", token.pk, user.pk)
     return token
 
 
-def api_token_revoke(*, user: User) -> bool:
-    """Delete the user's API token; return whether there was one."""
-    deleted, _ = Token.objects.filter(user=user).delete()
-    if deleted:
-        logger.info("API token revoked for user %s", user.pk)
-    return bool(deleted)
+def api_token_authenticate(*, key: str) -> ApiToken:
+    """The usable token with this key (user and activation loaded), its use noted
+    (at most once a minute); raises ApiTokenError saying why not."""
+    key = key.strip()
+    if not key or len(key) > 200:
+        raise ApiTokenError(
+            message=gettext("Invalid API token."), reason="empty or too long"
+        )
+    token = (
+        ApiToken.objects.select_related("user", "activation")
+        .filter(key_hash=api_token_hash(key))
+        .first()
+    )
+    if token is None:
+        raise ApiTokenError(message=gettext("Invalid API token."), reason="unknown")
+    if token.revoked_at is not None:
+        raise ApiTokenError(
+            message=gettext(
+                "This API token was revoked on %(date)s. Create a new one under API tokens."
+            )
+            % {"date": date_format(token.revoked_at, "SHORT_DATE_FORMAT")},
+            reason=f"token {token.pk} revoked",
+        )
+    now = timezone.now()
+    if token.expires_at <= now:
+        raise ApiTokenError(
+            message=gettext(
+                "This API token expired on %(date)s. Create a new one under API tokens."
+            )
+            % {"date": date_format(token.expires_at, "SHORT_DATE_FORMAT")},
+            reason=f"token {token.pk} expired",
+        )
+    if not token.user.is_active:
+        raise ApiTokenError(
+            message=gettext("The account of this API token is deactivated."),
+            reason=f"token {token.pk}: account inactive",
+        )
+    if token.last_used_at is None or token.last_used_at <= now - timedelta(
+        seconds=API_TOKEN_TOUCH_SECONDS
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
 
 
 def sessions_clear_expired() -> None:

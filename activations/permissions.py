@@ -83,6 +83,11 @@ class Action(StrEnum):
     VIEW_SIGNALS = "view_signals"  # emerging signals and blind spots
     REVIEW_SIGNALS = "review_signals"  # confirm or dismiss a signal
     VIEW_DASHBOARD = "view_dashboard"
+    # --- data protection (issue 9) ---
+    VIEW_PROCESSING_RECORD = "view_processing_record"  # every role
+    MANAGE_PROCESSING_RECORD = "manage_processing_record"  # coordinators
+    # --- trust (issue 9) ---
+    VIEW_AUDIT = "view_audit"  # the audit trail: coordinators only
 
 
 _VOLUNTEER: Final = frozenset(
@@ -111,6 +116,7 @@ _VOLUNTEER: Final = frozenset(
         Action.VIEW_SIGNALS,
         Action.REVIEW_SIGNALS,
         Action.VIEW_DASHBOARD,
+        Action.VIEW_PROCESSING_RECORD,
     }
 )
 
@@ -161,6 +167,7 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
             Action.APPROVE_RELAY,
             Action.SUBMIT_OFFICIAL_MESSAGE,
             Action.VIEW_AFTER_ACTION,
+            Action.VIEW_PROCESSING_RECORD,
         }
     ),
     Role.OBSERVER: frozenset(
@@ -179,6 +186,7 @@ ROLE_ACTIONS: Final[Mapping[str, frozenset[Action]]] = {
             Action.VIEW_AFTER_ACTION,
             Action.VIEW_SIGNALS,
             Action.VIEW_DASHBOARD,
+            Action.VIEW_PROCESSING_RECORD,
         }
     ),
 }

@@ -139,7 +139,6 @@ def make_data(args: argparse.Namespace) -> Fixture:
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
     from activations.models import ActivationMember, VolunteerLanguage, VolunteerProfile
@@ -195,10 +194,14 @@ def make_data(args: argparse.Namespace) -> Fixture:
             for c in codes
         ]
     VolunteerLanguage.objects.bulk_create(languages)
-    tokens = Token.objects.bulk_create(
-        [Token(user=user, key=secrets.token_hex(20)) for user in people]
-    )
-    keys = {t.user_id: t.key for t in tokens}
+    from accounts.services import api_token_create
+
+    keys = {
+        user.pk: api_token_create(
+            user=user, name="triage benchmark", scopes=["read", "write"]
+        ).key
+        for user in people
+    }
 
     def session_for(user: Any) -> str:
         store = SessionStore()

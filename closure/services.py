@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from monitoring.models import Cluster, Post, Source
 from monitoring.services import source_set_enabled
 from verification.models import Case
 from vost.exceptions import ConflictError, DomainError
+from vost.pseudonyms import pseudonym
 
 logger = logging.getLogger(__name__)
 
@@ -170,12 +171,45 @@ def _promoted(activation: Activation) -> Q:
     return Q(Exists(cases_of_item)) | Q(Exists(cases_of_post))
 
 
+def _reduce_promoted(activation: Activation, promoted: QuerySet[Post]) -> int:
+    """Posts linked to a case keep what the reports need (text, place, time,
+    category): raw payload, media, link and author data go, the handle becomes
+    its pseudonym (so "several posts from one account" stays visible)."""
+    reduced = 0
+    rows = list(
+        promoted.exclude(raw={}, media=[], url="", author_name="", author_id="")
+        .only("pk", "platform", "author_handle")
+        .order_by("pk")
+    )
+    for post in rows:
+        handle = post.author_handle
+        if not handle.startswith("account-"):
+            handle = pseudonym(
+                handle, activation_id=activation.pk, platform=post.platform
+            )
+        Post.objects.filter(pk=post.pk).update(
+            raw={},
+            media=[],
+            url="",
+            author_handle=handle,
+            author_name="",
+            author_id="",
+            author_meta={},
+            minhash=None,
+        )
+        reduced += 1
+    return reduced
+
+
 @transaction.atomic
 def purge_run(*, purge_id: int, now: dt.datetime | None = None) -> RetentionPurge:
     """Run a due purge: the text, raw payload, media and author data of every post
     never promoted to a verification case are erased (the rows stay, so counts
-    and medians survive), and the map's copies of them (author, link, summary).
-    Idempotent: a purge not scheduled, not yet due, or already done is left alone."""
+    and medians survive), and the map's copies of them (author, link, summary);
+    promoted posts keep only what reports need (see _reduce_promoted) and their
+    map rows lose the author and the link. The search vector is generated from
+    the text, so it follows. Idempotent: a purge not scheduled, not yet due, or
+    already done is left alone."""
     now = now or timezone.now()
     purge = (
         RetentionPurge.objects.select_for_update()
@@ -205,6 +239,7 @@ def purge_run(*, purge_id: int, now: dt.datetime | None = None) -> RetentionPurg
         author_meta={},
         minhash=None,
     )
+    reduced = _reduce_promoted(activation, posts.filter(_promoted(activation)))
     promoted_clusters = Case.objects.filter(
         activation=activation, cluster__isnull=False
     ).values("cluster")
@@ -213,13 +248,22 @@ def purge_run(*, purge_id: int, now: dt.datetime | None = None) -> RetentionPurg
         .exclude(cluster__in=promoted_clusters)
         .update(author_handle="", post_url="", summary="")
     )
+    # The map rows of promoted items keep their summary (reports use it), not
+    # the author's handle nor the link to the post.
+    map_reduced = (
+        MapItem.objects.filter(activation=activation, cluster__in=promoted_clusters)
+        .exclude(author_handle="", post_url="")
+        .update(author_handle="", post_url="")
+    )
     purge.status = RetentionPurge.Status.DONE
     purge.done_at = now
     purge.counts = {
         "posts_total": posts.count(),
         "posts_purged": purged,
         "posts_kept": posts.count() - purged,
+        "posts_reduced": reduced,
         "map_items_cleared": map_cleared,
+        "map_items_reduced": map_reduced,
     }
     purge.save(update_fields=["status", "done_at", "counts", "updated_at"])
     log(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from activations.models import Activation
 from activations.permissions import Action, activation_get_for_user, role_allows
 from activations.views._common import activation_context, report_domain_error
+from audit import services as audit
 from closure import services
 from closure.forms import LessonsForm
 from closure.pdf import aar_pdf
@@ -121,6 +122,14 @@ def after_action_pdf(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
         activation=activation,
         language=translation.get_language() or "en",
         base_url=request.build_absolute_uri("/"),
+    )
+    audit.record_request(
+        request,
+        action=audit.Action.EXPORT,
+        activation=activation,
+        object_type="closure.afteraction",
+        object_id=activation.slug,
+        summary="after-action review format=pdf",
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import random
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from monitoring.connectors.base import SourceTemporarilyUnavailable
 
 logger = logging.getLogger(__name__)
+
+# Celery message priority of a watch activation's polls (Redis: 0 first, 9 last).
+WATCH_PRIORITY = 9
 
 
 @shared_task(name="monitoring.poll_due_sources", soft_time_limit=30, time_limit=60)
@@ -18,23 +22,48 @@ def poll_due_sources() -> int:
     from monitoring import services
 
     due = services.sources_due()
+    watch = services.sources_watch(due)
     for source_id in due:
-        poll_source.delay(source_id)
+        # Redis serves lower numbers first: a watch poll waits behind crisis work
+        if source_id in watch:
+            poll_source.apply_async((source_id,), priority=WATCH_PRIORITY)
+        else:
+            poll_source.delay(source_id)
     return len(due)
 
 
+RETRY_BASE_SECONDS = 2.0
+RETRY_CAP_SECONDS = 900.0
+
+
+def retry_delay(retry_after: float | None, retries: int) -> float:
+    """Seconds before retrying a poll the platform refused: what it asked for
+    (Retry-After or its rate-limit reset), else 2, 4, 8 s... up to 15 minutes, with
+    up to a quarter more of jitter (never less: a retry must not come early)."""
+    if retry_after is not None:
+        return max(float(retry_after), 1.0)
+    delay = min(RETRY_BASE_SECONDS * float(2**retries), RETRY_CAP_SECONDS)
+    return delay * (1 + random.random() / 4)  # noqa: S311 (jitter, not a secret)
+
+
 @shared_task(
+    bind=True,
     name="monitoring.poll_source",
-    autoretry_for=(SourceTemporarilyUnavailable,),
-    retry_backoff=True,
-    retry_backoff_max=900,
     max_retries=5,
     soft_time_limit=240,
     time_limit=300,
 )
-def poll_source(source_id: int) -> int:
+def poll_source(self: Task, source_id: int) -> int:  # type: ignore[type-arg]
     """Poll one source and store new posts. Safe to repeat: posts are unique per
-    (activation, platform, external id) and the cursor only moves with a landed batch."""
+    (activation, platform, external id) and the cursor only moves with a landed batch.
+
+    A temporary failure (429, 5xx, timeout) is retried at most 5 times, after the
+    platform's Retry-After when it gives one (Celery's own backoff has full jitter
+    and could retry at once), then the task fails; beat polls the source again
+    when its next_attempt_at comes, and pauses it after repeated failures. A wait
+    longer than 15 minutes is left to beat (a Redis broker hands a held task out
+    again after its visibility timeout), and a retry finding the source polled
+    successfully meanwhile (by beat) does nothing."""
     from monitoring import services
     from monitoring.models import Source
 
@@ -46,7 +75,29 @@ def poll_source(source_id: int) -> int:
     if source is None:
         logger.info("source %s gone or paused, skipping", source_id)
         return 0
-    return services.source_poll(source=source).inserted
+    if self.request.retries and source.consecutive_failures == 0:
+        logger.info("source %s was polled since it failed, retry dropped", source_id)
+        return 0
+    try:
+        return services.source_poll(source=source).inserted
+    except SourceTemporarilyUnavailable as exc:
+        countdown = retry_delay(exc.retry_after, self.request.retries)
+        if countdown > RETRY_CAP_SECONDS:
+            # Longer than the broker's visibility timeout allows a held retry to
+            # wait: beat polls the source when its next_attempt_at (set from
+            # the same Retry-After) comes.
+            logger.info(
+                "source %s asks to wait %.0f s; left to beat", source_id, countdown
+            )
+            return 0
+        logger.info(
+            "source %s temporarily unavailable, retry %s in %.1f s: %s",
+            source_id,
+            self.request.retries + 1,
+            countdown,
+            exc,
+        )
+        raise self.retry(exc=exc, countdown=countdown) from None
 
 
 @shared_task(name="monitoring.cluster_pending", soft_time_limit=240, time_limit=300)

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activations.models import Activation, ActivationMember, Skill, VolunteerProfile
 from activations.permissions import activation_role
+from audit import services as audit
 from mapping import sync as map_sync
 from monitoring.models import Category, Cluster, Escalation, Post, TriageDecision
 from vost.exceptions import ConflictError, DomainError
@@ -456,6 +457,13 @@ def item_decide(
         previous_decision=cluster.decision,
     )
     decision.save()
+    audit.record(
+        action=audit.Action.DECISION,
+        actor=user,
+        activation=activation,
+        obj=cluster,
+        summary=f"decision={decision.pk} kind={kind} category={decision.category}",
+    )
     # The decider sees their own figure move at once; an escalation shows to all.
     counts_forget(
         activation_id=activation.pk, user_id=user.pk, team=kind == Kind.URGENT
@@ -587,6 +595,13 @@ def decision_undo(*, activation: Activation, decision_id: int, user: User) -> Cl
         _remove_fresh_case(cluster, user)
     decision.undone_at = now
     decision.save(update_fields=["undone_at"])
+    audit.record(
+        action=audit.Action.DECISION,
+        actor=user,
+        activation=activation,
+        obj=cluster,
+        summary=f"undo decision={decision.pk} kind={decision.kind}",
+    )
     map_sync.schedule([cluster.pk])
     counts_forget(
         activation_id=activation.pk,
@@ -749,6 +764,13 @@ def items_bulk_decide(
         _close(cluster, decision)
         result.decided.append(pk)
     if result.decided:
+        audit.record_many(
+            action=audit.Action.DECISION,
+            actor=user,
+            activation=activation,
+            objects=[rows[pk] for pk in result.decided],
+            summary=f"bulk kind={kind} category={category}",
+        )
         map_sync.schedule(result.decided)
         counts_forget(activation_id=activation.pk, user_id=user.pk)
         _schedule_learning(activation.pk)

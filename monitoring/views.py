@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activations.models import Activation
 from activations.permissions import Action, activation_get_for_user
 from activations.views._common import activation_context, report_domain_error
+from audit import services as audit
 from monitoring import selectors, services
 from monitoring.forms import PostFilterForm, SourceForm, SourceStateForm
 from monitoring.models import Source
@@ -193,6 +194,13 @@ def post_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     filters = PostFilterForm(request.GET)
     posts = selectors.post_list(activation=activation, **filters.selector_filters())
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.record_request(
+        request,
+        action=audit.Action.PERSONAL_DATA_VIEW,
+        activation=activation,
+        object_type="monitoring.post",
+        summary=f"post list page={page.number}",
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = activation_context(user=request.user, activation=activation, tab="posts")

@@ -24,12 +24,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from activations.models import ActivationMember
 from activations.permissions import Action, activation_get_for_user
 from activations.views._common import activation_context, report_domain_error
+from audit import services as audit
 from monitoring import escalations, permissions
 from monitoring.models import Escalation
 from vost.exceptions import DomainError
 from vost.http import AuthenticatedHttpRequest
+from vost.pseudonyms import pseudonym
 
 PAGE_SIZE = 50
 POLL_SECONDS = 5
@@ -131,6 +134,16 @@ def _map_data(escalation: Escalation) -> dict[str, Any] | None:
     }
 
 
+def _author_pseudonym(escalation: Escalation, role: str | None) -> str | None:
+    """The pseudonym liaisons see instead of the author (None: show the author)."""
+    post = escalation.cluster.representative
+    if role != ActivationMember.Role.LIAISON or post is None:
+        return None
+    return pseudonym(
+        post.author_handle, activation_id=post.activation_id, platform=post.platform
+    )
+
+
 @login_required
 @require_GET
 def escalation_detail(
@@ -142,6 +155,13 @@ def escalation_detail(
         user=request.user, slug=slug, escalation_id=escalation_id
     )
     activation = escalation.activation
+    audit.record_request(
+        request,
+        action=audit.Action.PERSONAL_DATA_VIEW,
+        activation=activation,
+        obj=escalation,
+        summary=f"escalation item={escalation.cluster_id}",
+    )
     context = activation_context(
         user=request.user, activation=activation, tab="escalations"
     )
@@ -154,6 +174,9 @@ def escalation_detail(
         "row": _row(escalation),
         "post": escalation.cluster.representative,
         "cluster": escalation.cluster,
+        # Liaisons see the author as a pseudonym (issue 9); the link to the
+        # original stays: a life-safety item may need it (vital interests).
+        "author_pseudonym": _author_pseudonym(escalation, context["viewer_role"]),
         "timeline": escalations.escalation_timeline(escalation=escalation),
         "ack_form": AcknowledgeForm() if can_acknowledge else None,
         "map_data": _map_data(escalation),

@@ -39,6 +39,7 @@ from activations.permissions import (
 )
 from activations.selectors import on_duty_now
 from activations.views._common import activation_context
+from audit import services as audit
 from monitoring import selectors, triage
 from monitoring.forms_triage import (
     BulkForm,
@@ -366,6 +367,13 @@ def _item_page(
 ) -> HttpResponse:
     now = timezone.now()
     view = triage.item_view(cluster=cluster)
+    audit.record_request(
+        request,
+        action=audit.Action.PERSONAL_DATA_VIEW,
+        activation=activation,
+        obj=cluster,
+        summary=f"triage item post={view.post.pk}",
+    )
     live_lease = (
         cluster.lease_expires_at is not None and cluster.lease_expires_at >= now
     )

@@ -28,6 +28,7 @@ from activations.models import (
     VolunteerLanguage,
     VolunteerProfile,
 )
+from audit import services as audit
 from onboarding.models import (
     INVITATION_VALIDITY,
     Application,
@@ -229,10 +230,17 @@ def invitation_accept(
             user.save()
     except IntegrityError as error:
         raise ConflictError(_("This username is taken; choose another one.")) from error
-    OrganisationMember.objects.get_or_create(
+    member, _joined = OrganisationMember.objects.get_or_create(
         organisation=invitation.team,
         user=user,
         defaults={"role": OrganisationMember.Role.MEMBER},
+    )
+    audit.record(
+        action=audit.Action.PERMISSION_CHANGE,
+        actor=user,
+        organisation=invitation.team,
+        obj=member,
+        summary=f"invitation={invitation.pk} accepted user={user.pk} role=member",
     )
     application = invitation.application
     profile, _created = VolunteerProfile.objects.get_or_create(

@@ -2,4 +2,6 @@
 
 from django.urls import URLPattern
 
-urlpatterns: list[URLPattern] = []
+from privacy.api import urlpatterns as record_urls
+
+urlpatterns: list[URLPattern] = [*record_urls]

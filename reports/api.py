@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from activations.api._common import ActivationApi, EnumField, UserRef, errors, paginate
 from activations.permissions import Action
+from audit import services as audit
 from reports import selectors, services
 from reports.models import SECTION_KEYS, ReportAcknowledgement, SituationReport
 from reports.rendering import report_document, report_pdf
@@ -342,6 +343,13 @@ class ReportPdfApi(_FileApi):
         self, request: Request, slug: str, number: int, version: int
     ) -> HttpResponse:
         report = self.report(number, version)
+        audit.record_request(
+            request,
+            action=audit.Action.EXPORT,
+            activation=self.activation,
+            obj=report,
+            summary=f"format=pdf {report.label}",
+        )
         response = HttpResponse(
             report_pdf(report=report, language=self.user().language or "en"),
             content_type="application/pdf",
@@ -366,7 +374,15 @@ class ReportJsonApi(_ReportApi):
         },
     )
     def get(self, request: Request, slug: str, number: int, version: int) -> Response:
-        return Response(report_document(self.report(number, version)))
+        report = self.report(number, version)
+        audit.record_request(
+            request,
+            action=audit.Action.EXPORT,
+            activation=self.activation,
+            obj=report,
+            summary=f"format=json {report.label}",
+        )
+        return Response(report_document(report))
 
 
 _BASE = "activations/<slug:slug>/reports/"

@@ -26,6 +26,7 @@ from accounts.models import User
 from accounts.services import notify_translated
 from activations.models import Activation, ActivationMember, LogEntry
 from activations.services._common import log
+from audit import services as audit
 from reports import compose
 from reports.models import (
     SECTION_KEYS,
@@ -365,6 +366,13 @@ def report_publish(
     else:
         text = _("Situation report %(label)s published.") % {"label": current.label}
     log(activation=activation, author=by, kind=LogEntry.Kind.DECISION, text=text)
+    audit.record(
+        action=audit.Action.REPORT_PUBLICATION,
+        actor=by,
+        activation=activation,
+        obj=current,
+        summary=f"published {current.label} supersedes={current.supersedes_id or ''}",
+    )
     liaisons = _liaisons(activation)
     label, title = current.label, activation.title
 
@@ -470,6 +478,13 @@ def report_correct(
         kind=LogEntry.Kind.NOTE,
         text=_("Correction %(label)s of situation report %(number)s started: %(note)s")
         % {"label": correction.label, "number": current.number, "note": change_note},
+    )
+    audit.record(
+        action=audit.Action.REPORT_PUBLICATION,
+        actor=by,
+        activation=current.activation,
+        obj=correction,
+        summary=f"correction {correction.label} of report={current.pk}",
     )
     return correction
 

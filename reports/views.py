@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from activations.permissions import Action, activation_get_for_user
 from activations.views._common import activation_context
+from audit import services as audit
 from reports import selectors, services
 from reports.forms import (
     SECTION_LABELS,
@@ -414,6 +415,13 @@ def report_pdf_download(
 ) -> HttpResponse:
     report = _report(request, slug, number, version, Action.VIEW_REPORTS)
     pdf = report_pdf(report=report, language=request.user.language or "en")
+    audit.record_request(
+        request,
+        action=audit.Action.EXPORT,
+        activation=report.activation,
+        obj=report,
+        summary=f"format=pdf {report.label}",
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"{report.activation.slug}-report-{report.number}-v{report.version}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
@@ -427,6 +435,13 @@ def report_json(
     request: AuthenticatedHttpRequest, slug: str, number: int, version: int
 ) -> HttpResponse:
     report = _report(request, slug, number, version, Action.VIEW_REPORTS)
+    audit.record_request(
+        request,
+        action=audit.Action.EXPORT,
+        activation=report.activation,
+        obj=report,
+        summary=f"format=json {report.label}",
+    )
     response = JsonResponse(
         report_document(report), json_dumps_params={"ensure_ascii": False}
     )

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from activations.api._common import ActivationApi, UserRef, errors
 from activations.permissions import Action
+from audit import services as audit
 from monitoring.api.posts import http_url
 from search import selectors, services
 from search.forms import FILTER_FIELDS, SearchForm
@@ -102,6 +103,14 @@ class PostSearchApi(ActivationApi):
             params=form.params(),
             cursor=request.query_params.get("after", ""),
         )
+        if page.hits:
+            audit.record_request(
+                request,
+                action=audit.Action.PERSONAL_DATA_VIEW,
+                activation=self.activation,
+                object_type="monitoring.post",
+                summary=f"search api results={len(page.hits)}",
+            )
         return Response(SearchPageOutput(page).data)
 
 

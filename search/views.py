@@ -4,6 +4,7 @@ a POST that redirects back with a message."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from activations.permissions import Action, activation_get_for_user
 from activations.views._common import activation_context
+from audit import services as audit
 from search import selectors, services
 from search.forms import SavedSearchForm, SearchForm
 from search.selectors import SearchPage
@@ -47,6 +49,14 @@ def search(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                 error = exc.message
         else:
             logger.warning("search form refused: %s", form.errors.as_json())
+    if page is not None and page.hits:
+        audit.record_request(
+            request,
+            action=audit.Action.PERSONAL_DATA_VIEW,
+            activation=activation,
+            object_type="monitoring.post",
+            summary=f"search results={len(page.hits)}",
+        )
     next_url = ""
     if page and page.next_cursor:
         query = request.GET.copy()
@@ -64,6 +74,9 @@ def search(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "save_form": SavedSearchForm(initial={"alerts_enabled": True}),
         "has_search": form.is_bound and form.is_valid() and not error,
         "current_query": request.GET.urlencode(),
+        "activation_area": (
+            json.loads(activation.area.geojson) if activation.area else None
+        ),
     }
     return render(request, "search/search.html", context)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,12 +57,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
     "django_htmx",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "vost",
     "accounts",
     "activations",
@@ -84,7 +88,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "vost.logging.RequestIdMiddleware",
+    "audit.services.AuditContextMiddleware",
+    "vost.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "accounts.middleware.SecurityHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -94,8 +101,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out login attempt into the lockout page (docs: django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vost.urls"
@@ -249,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="40"),  # hourly
         "options": {"expires": 3000.0},
     },
+    "privacy.compliance_check": {
+        "task": "privacy.compliance_check",
+        "schedule": 900.0,  # every 15 minutes: deletions honoured within the hour
+        "options": {"expires": 840.0},
+    },
     "reports.remind_due_reports": {
         "task": "reports.remind_due_reports",
         "schedule": 300.0,
@@ -306,6 +322,36 @@ PASSWORD_RESET_TIMEOUT = 3 * 3600
 # every workspace poll (each few seconds per volunteer) then skips a database query.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
+# Idle and absolute session limits (accounts.middleware.SessionTimeoutMiddleware);
+# background polls do not count as activity (see the README, "Sessions").
+VOST_SESSION_IDLE_SECONDS = env_int("VOST_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+VOST_SESSION_MAX_SECONDS = env_int("VOST_SESSION_MAX_SECONDS", 12 * 3600, minimum=300)
+# Axes first: it refuses a locked-out (user name, IP) before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): lock a (user name, IP) pair after N failures.
+AXES_FAILURE_LIMIT = env_int("VOST_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env_int("VOST_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Lockouts are still logged (WARNING); skip axes' start-up banner and per-login INFO lines.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+# The client address: REMOTE_ADDR, or behind the TLS proxy the address it appended
+# last to X-Forwarded-For (accounts.backends.client_ip).
+AXES_CLIENT_IP_CALLABLE = "accounts.backends.client_ip"
+VOST_BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+# Two-factor authentication (django-otp): required for administrators and coordinators.
+VOST_2FA_ENFORCED = env_bool("VOST_2FA_ENFORCED", True)
+OTP_TOTP_ISSUER = env_str("VOST_SITE_NAME", "VOST Hub") or "VOST Hub"
+# API tokens (accounts.ApiToken): lifetime in days and the per-token rate limit.
+VOST_API_TOKEN_DAYS = env_int("VOST_API_TOKEN_DAYS", 90, minimum=1, maximum=365)
+VOST_API_TOKEN_RATE = env_str("VOST_API_TOKEN_RATE", "600/min") or "600/min"
 
 # --- i18n / time -------------------------------------------------------------
 LANGUAGE_CODE = env_choice("DJANGO_LANGUAGE_CODE", "fr", frozenset({"fr", "en"}))
@@ -330,6 +376,16 @@ PRIVATE_ROOT = Path(
     env_str("VOST_PRIVATE_ROOT", str(VAR_DIR / "private")) or VAR_DIR / "private"
 )
 # Incident grouping: verified items of one category this close in space and time.
+# Platform deletions: posts of the last N hours re-checked, at most BATCH per source a run.
+VOST_COMPLIANCE_BATCH = env_int("VOST_COMPLIANCE_BATCH", 2000, minimum=1)
+VOST_COMPLIANCE_WINDOW_HOURS = env_int("VOST_COMPLIANCE_WINDOW_HOURS", 72, minimum=1)
+VOST_X_API_URL = (
+    env_str("VOST_X_API_URL", "https://api.x.com/2") or "https://api.x.com/2"
+)
+# Watch activations (peacetime): standing sources polled at most this often, at low priority.
+VOST_WATCH_MIN_INTERVAL_SECONDS = env_int(
+    "VOST_WATCH_MIN_INTERVAL_SECONDS", 900, minimum=30
+)
 INCIDENT_DISTANCE_M = env_int("VOST_INCIDENT_DISTANCE_M", 1000)
 INCIDENT_WINDOW_MINUTES = env_int("VOST_INCIDENT_WINDOW_MINUTES", 60)
 # GeoPackage exports are converted by GDAL's ogr2ogr (Debian package gdal-bin).
@@ -376,6 +432,13 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# Over HTTPS the cookies get the __Host- prefix: browsers then refuse them unless
+# Secure, for path / and without Domain (no subdomain can set or shadow them).
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+if CSRF_COOKIE_SECURE:
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -426,7 +489,10 @@ REST_FRAMEWORK = {
         "vost.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "vost.api.TokenScopePermission",
+    ],
     "DEFAULT_PAGINATION_CLASS": "vost.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -435,13 +501,15 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["vost.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
     "DEFAULT_VERSIONING_CLASS": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VOST Hub API",
     "DESCRIPTION": "Coordination hub for Virtual Operations Support Teams. "
-    "Authenticate with a session or `Authorization: Token <key>`.",
+    "Authenticate with a session or `Authorization: Bearer <key>` (a personal API "
+    "token with scopes, created under *API tokens* in the account menu).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -29,6 +28,9 @@ api_v1 = [
     path("", include("audit.api_urls")),
     path("", include("privacy.api_urls")),
 ]
+
+# A lost database connection is a 503 with a clear message (vost/unavailable.py).
+handler500 = "vost.unavailable.server_error"
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -62,7 +64,5 @@ urlpatterns = [
     ),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT (signed agreements) is never served as such, not even in DEBUG: each
+# file goes out through a view that checks who asks (e.g. activations:agreement-document).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,7 @@ from activations.models import (
     OrganisationMember,
 )
 from activations.services._common import MAX_PDF_BYTES, REMINDER_DAYS, _clean
+from audit import services as audit
 from vost.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,9 @@ def agreement_save(
         raise DomainError(_("Unknown mission."))
     if document is not None:
         _check_pdf(document)
+        # Never the uploader's name: it could climb out of the folder, or make the
+        # file servable as something else than a PDF (x.html starting with %PDF-).
+        document.name = f"{uuid.uuid4().hex}.pdf"
         agreement.signed_document = document
     _clean(agreement)
     try:
@@ -127,6 +132,13 @@ def agreement_set_status(*, agreement: Agreement, status: str, by: User) -> Agre
         raise DomainError(_("This agreement has expired; extend its validity first."))
     agreement.status = status
     agreement.save(update_fields=["status", "updated_at"])
+    audit.record(
+        action=audit.Action.PERMISSION_CHANGE,
+        actor=by,
+        organisation=agreement.vost_team,
+        obj=agreement,
+        summary=f"agreement status={status}",
+    )
     logger.info("agreement %s set to %s by user %s", agreement.pk, status, by.pk)
     return agreement
 

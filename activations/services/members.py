@@ -17,6 +17,7 @@ from activations.models import (
     VolunteerProfile,
 )
 from activations.services._common import CHARTER_VERSION, log
+from audit import services as audit
 from vost.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,14 @@ def activation_member_set(
         )
         % {"user": user, "role": member.get_role_display()},
     )
+    audit.record(
+        action=audit.Action.PERMISSION_CHANGE,
+        actor=by,
+        activation=activation,
+        obj=member,
+        summary=f"activation member user={user.pk} role={role} "
+        + ("added" if created else "changed"),
+    )
     return member
 
 
@@ -95,4 +104,11 @@ def activation_member_remove(*, by: User, activation: Activation, user: User) ->
             author=by,
             kind=LogEntry.Kind.MEMBERSHIP,
             text=_("%(user)s leaves the activation.") % {"user": user},
+        )
+        audit.record(
+            action=audit.Action.PERMISSION_CHANGE,
+            actor=by,
+            activation=activation,
+            object_type="activations.activationmember",
+            summary=f"activation member user={user.pk} removed",
         )

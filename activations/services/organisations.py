@@ -15,6 +15,7 @@ from activations.models import (
     OrganisationMember,
 )
 from activations.services._common import _clean
+from audit import services as audit
 from vost.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -37,8 +38,15 @@ def organisation_create(
     _clean(organisation)
     organisation.save()
     if organisation.kind == Organisation.Kind.VOST_TEAM:
-        OrganisationMember.objects.create(
+        creator = OrganisationMember.objects.create(
             organisation=organisation, user=by, role=OrganisationMember.Role.COORDINATOR
+        )
+        audit.record(
+            action=audit.Action.PERMISSION_CHANGE,
+            actor=by,
+            organisation=organisation,
+            obj=creator,
+            summary=f"team created user={by.pk} role=coordinator",
         )
     logger.info("organisation %s created by user %s", organisation.pk, by.pk)
     return organisation
@@ -55,7 +63,12 @@ def organisation_update(*, organisation: Organisation, **fields: Any) -> Organis
 
 @transaction.atomic
 def organisation_member_set(
-    *, organisation: Organisation, user: User, role: str, title: str = ""
+    *,
+    organisation: Organisation,
+    user: User,
+    role: str,
+    title: str = "",
+    by: User | None = None,
 ) -> OrganisationMember:
     """Add a person to an organisation or change their role there."""
     if (
@@ -85,11 +98,21 @@ def organisation_member_set(
     member, _created = OrganisationMember.objects.update_or_create(
         organisation=organisation, user=user, defaults={"role": role, "title": title}
     )
+    audit.record(
+        action=audit.Action.PERMISSION_CHANGE,
+        actor=by,
+        organisation=organisation,
+        obj=member,
+        summary=f"organisation member user={user.pk} role={role} "
+        + (f"was={current.role}" if current is not None else "added"),
+    )
     return member
 
 
 @transaction.atomic
-def organisation_member_remove(*, organisation: Organisation, user: User) -> None:
+def organisation_member_remove(
+    *, organisation: Organisation, user: User, by: User | None = None
+) -> None:
     member = OrganisationMember.objects.filter(
         organisation=organisation, user=user
     ).first()
@@ -102,6 +125,13 @@ def organisation_member_remove(*, organisation: Organisation, user: User) -> Non
         .exists()
     ):
         raise DomainError(_("A team keeps at least one coordinator."))
+    audit.record(
+        action=audit.Action.PERMISSION_CHANGE,
+        actor=by,
+        organisation=organisation,
+        obj=member,
+        summary=f"organisation member user={user.pk} role={member.role} removed",
+    )
     member.delete()
 
 

@@ -21,6 +21,7 @@ from activations.forms.log import LogEntryForm, LogFilterForm
 from activations.models import Activation, LogEntry
 from activations.permissions import Action, activation_get_for_user
 from activations.views._common import activation_context
+from audit import services as audit
 from vost.exceptions import DomainError
 from vost.http import AuthenticatedHttpRequest
 
@@ -117,6 +118,15 @@ def log_export(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase
     if not filters.is_valid():
         return HttpResponseBadRequest(_("Invalid filters."))
     entries = selectors.log_entries(activation=activation, **filters.selector_filters())
+    audit.record_request(
+        request,
+        action=audit.Action.EXPORT,
+        activation=activation,
+        object_type="activations.log",
+        object_id=activation.slug,
+        summary="activation log format=csv filters="
+        + ",".join(sorted(k for k, v in request.GET.items() if v)),
+    )
     response = StreamingHttpResponse(
         selectors.log_csv_rows(activation=activation, entries=entries),
         content_type="text/csv; charset=utf-8",

@@ -237,6 +237,7 @@ def organisation_member_add(
             user=form.cleaned_data["user"],
             role=form.cleaned_data["role"],
             title=form.cleaned_data["title"],
+            by=request.user,
         )
     except DomainError as exc:
         report_domain_error(request, exc)
@@ -267,7 +268,9 @@ def organisation_member_remove(
         organisation.members.select_related("user"), user_id=form.cleaned_data["user"]
     )
     try:
-        services.organisation_member_remove(organisation=organisation, user=member.user)
+        services.organisation_member_remove(
+            organisation=organisation, user=member.user, by=request.user
+        )
     except DomainError as exc:
         report_domain_error(request, exc)
     else:

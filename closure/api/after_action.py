@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from activations.api._common import ActivationApi, errors
 from activations.permissions import Action
+from audit import services as audit
 from closure import selectors, services
 from closure.models import AfterActionReview
 from closure.pdf import aar_pdf
@@ -180,6 +181,14 @@ class AfterActionPdfApi(ActivationApi):
             activation=self.activation,
             language=translation.get_language() or "en",
             base_url=request.build_absolute_uri("/"),
+        )
+        audit.record_request(
+            request,
+            action=audit.Action.EXPORT,
+            activation=self.activation,
+            object_type="closure.afteraction",
+            object_id=self.activation.slug,
+            summary="after-action review format=pdf",
         )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = (

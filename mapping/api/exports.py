@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from activations.api._common import ActivationApi, EnumField, UserRef, errors
 from activations.permissions import Action
+from audit import services as audit
 from mapping.models import MapExport
 from mapping.selectors import exports as selectors
 from mapping.services import exports as services
@@ -184,6 +185,14 @@ class MapExportDownloadApi(ActivationApi):
             file = services.export_open(export)
         except FileNotFoundError:
             raise Http404 from None
+        audit.record_request(
+            request,
+            action=audit.Action.EXPORT,
+            activation=self.activation,
+            obj=export,
+            summary=f"downloaded format={export.format} "
+            f"pseudonymised={export.pseudonymise}",
+        )
         response = FileResponse(
             file.handle,
             as_attachment=True,

@@ -1,7 +1,8 @@
 """Who calls the OGC API: a browser session, or a GIS client with the API token.
 
 Desktop GIS clients (QGIS, ArcGIS Pro) cannot log in through the login page; they
-send the user's API token (the one of the profile page, DRF's ``Token``):
+send a personal API token (accounts.ApiToken, created under "API tokens" in the
+account menu) that has the ``ogc`` scope:
 
 - ``Authorization: Token <key>`` or ``Authorization: Bearer <key>``;
 - HTTP Basic with the user name (or email address) and the API token as the
@@ -25,19 +26,22 @@ import zoneinfo
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.services import ApiTokenError, api_token_authenticate
+from vost.api import token_refusal
 
 
 class OgcAuthenticationFailed(Exception):
     """Credentials were sent but are not valid: ``message`` for the client,
     ``reason`` for the log (never the token)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, message: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.message = _("Invalid credentials: the API token is unknown or revoked.")
+        self.message = message or _(
+            "Invalid credentials: the API token is unknown or revoked."
+        )
 
 
 def ogc_authenticate(request: HttpRequest) -> User | None:
@@ -54,10 +58,10 @@ def ogc_authenticate(request: HttpRequest) -> User | None:
     scheme, _sep, credentials = header.partition(" ")
     scheme, credentials = scheme.lower(), credentials.strip()
     if scheme in {"token", "bearer"}:
-        user = _token_user(key=credentials)
+        user = _token_user(request, key=credentials)
     elif scheme == "basic":
         username, key = _basic_credentials(credentials)
-        user = _token_user(key=key)
+        user = _token_user(request, key=key)
         if username.strip().casefold() not in {
             user.username.casefold(),
             user.email.casefold(),
@@ -83,13 +87,24 @@ def _basic_credentials(credentials: str) -> tuple[str, str]:
     return username, password
 
 
-def _token_user(*, key: str) -> User:
-    if not key or len(key) > 40:
-        raise OgcAuthenticationFailed("token: empty or too long")
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None:
-        raise OgcAuthenticationFailed("token: unknown or revoked")
+def _token_user(request: HttpRequest, *, key: str) -> User:
+    """The owner of a usable token with the ``ogc`` scope that opens this activation
+    (the scope rules live in vost.api.token_refusal)."""
+    try:
+        token = api_token_authenticate(key=key)
+    except ApiTokenError as exc:
+        raise OgcAuthenticationFailed(f"token: {exc.reason}", exc.message) from None
+    match = request.resolver_match
+    refusal = token_refusal(
+        token,
+        method=request.method or "GET",
+        url_name=match.url_name if match else None,
+        slug=match.kwargs.get("slug") if match else None,
+        ogc=True,
+    )
+    if refusal is not None:
+        raise OgcAuthenticationFailed(f"token {token.pk}: {refusal}", refusal)
     user = token.user
-    if not isinstance(user, User) or not user.is_active:
-        raise OgcAuthenticationFailed("token: account inactive")
+    if not isinstance(user, User):
+        raise OgcAuthenticationFailed("token: not an account")
     return user

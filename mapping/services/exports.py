@@ -26,6 +26,7 @@ from accounts.models import User
 from activations.models import Activation, ActivationMember
 from activations.permissions import activation_role
 from activations.services._common import log
+from audit import services as audit
 from mapping import exports as writers
 from mapping import tasks
 from mapping.models import MapExport
@@ -150,6 +151,14 @@ def export_request(
         activation=activation,
         text=_("Map export requested: %(what)s.") % {"what": _describe(export)},
         author=by,
+    )
+    audit.record(
+        action=audit.Action.EXPORT,
+        actor=by,
+        activation=activation,
+        obj=export,
+        summary=f"requested format={format} items={include_items} "
+        f"incidents={include_incidents} pseudonymised={pseudonymise}",
     )
     logger.info("map export requested: %s by user %s", export.pk, by.pk)
     export_id = export.pk

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from activations.models import ActivationMember
 from activations.permissions import Action, activation_get_for_user
 from activations.views._common import activation_context
+from audit import services as audit
 from mapping.forms.exports import MapExportForm
 from mapping.models import MapExport
 from mapping.selectors import exports as selectors
@@ -118,4 +119,12 @@ def export_download(
     export = selectors.map_export_get(activation=activation, export_id=export_id)
     if export is None or export.status != MapExport.Status.DONE:
         raise Http404
-    return export_file_response(export)
+    response = export_file_response(export)
+    audit.record_request(
+        request,
+        action=audit.Action.EXPORT,
+        activation=activation,
+        obj=export,
+        summary=f"downloaded format={export.format} pseudonymised={export.pseudonymise}",
+    )
+    return response

@@ -24,11 +24,14 @@ from activations.api._common import (
     errors,
     paginate,
 )
+from activations.models import ActivationMember
 from activations.permissions import Action
+from audit import services as audit
 from monitoring import escalations, permissions
 from monitoring.api.posts import GeoJSONPointField, http_url
 from monitoring.models import Escalation, Platform, Post
 from vost.api import Pagination
+from vost.pseudonyms import pseudonym
 
 
 class EscalationItemOutput(serializers.ModelSerializer[Post]):
@@ -58,7 +61,25 @@ class EscalationItemOutput(serializers.ModelSerializer[Post]):
         ref_name = "EscalationItem"
 
     def get_url(self, post: Post) -> str:
+        # Kept for liaisons too: a life-safety item may need the original
+        # (vital interests); the view is audited.
         return http_url(post.url)
+
+    def to_representation(self, instance: Post) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if self.context.get("pseudonymise_authors"):  # liaisons (issue 9)
+            data["author_handle"] = pseudonym(
+                instance.author_handle,
+                activation_id=instance.activation_id,
+                platform=instance.platform,
+            )
+        return data
+
+
+def _context(view: ActivationApi) -> dict[str, Any]:
+    """Liaisons see the author as a pseudonym (the link to the post stays)."""
+    role = getattr(view.activation, "viewer_role", None)
+    return {"pseudonymise_authors": role == ActivationMember.Role.LIAISON}
 
 
 class EscalationOutput(serializers.ModelSerializer[Escalation]):
@@ -135,7 +156,11 @@ class EscalationListApi(ActivationApi):
             status=filters.validated_data.get("status", ""),
         ).select_related("activation")
         return paginate(
-            request=request, view=self, queryset=queryset, serializer=self.Output
+            request=request,
+            view=self,
+            queryset=queryset,
+            serializer=self.Output,
+            context=_context(self),
         )
 
 
@@ -154,7 +179,14 @@ class EscalationDetailApi(ActivationApi):
         escalation = permissions.escalation_get_for_user(
             user=self.user(), slug=slug, escalation_id=escalation_id
         )
-        return Response(self.Output(escalation).data)
+        audit.record_request(
+            request,
+            action=audit.Action.PERSONAL_DATA_VIEW,
+            activation=escalation.activation,
+            obj=escalation,
+            summary=f"escalation api item={escalation.cluster_id}",
+        )
+        return Response(self.Output(escalation, context=_context(self)).data)
 
 
 class EscalationAcknowledgeApi(ActivationApi):
@@ -201,7 +233,7 @@ class EscalationAcknowledgeApi(ActivationApi):
         fresh = permissions.escalation_get_for_user(
             user=self.user(), slug=slug, escalation_id=escalation_id
         )
-        return Response(self.Output(fresh).data)
+        return Response(self.Output(fresh, context=_context(self)).data)
 
 
 urlpatterns: list[URLPattern] = [

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from activations.api._common import ActivationApi, EnumField, errors, paginate
 from activations.permissions import Action
+from audit import services as audit
 from monitoring import selectors
 from monitoring.models import Category, Cluster, Platform, Post
 from vost.api import Pagination
@@ -165,6 +166,13 @@ class PostListApi(ActivationApi):
             status=data.get("status", ""),
             since=data.get("since"),
             query=data.get("q", "").strip(),
+        )
+        audit.record_request(
+            request,
+            action=audit.Action.PERSONAL_DATA_VIEW,
+            activation=self.activation,
+            object_type="monitoring.post",
+            summary="post list api page=" + request.query_params.get("page", "1")[:9],
         )
         return paginate(
             request=request, view=self, queryset=posts, serializer=self.Output

@@ -36,6 +36,7 @@ from activations.api._common import (
     paginate,
 )
 from activations.permissions import Action, role_allows
+from audit import services as audit
 from monitoring import triage
 from monitoring.api.posts import POINT_SCHEMA, http_url
 from monitoring.models import Category, Cluster, Platform, Post, TriageDecision
@@ -412,6 +413,13 @@ class TriageItemDetailApi(ActivationApi):
         cluster = triage.item_get(activation=self.activation, cluster_id=cluster_id)
         if cluster is None:
             raise Http404
+        audit.record_request(
+            request,
+            action=audit.Action.PERSONAL_DATA_VIEW,
+            activation=self.activation,
+            obj=cluster,
+            summary="triage item api",
+        )
         return Response(_detail(cluster, user=self.user()))
 
 

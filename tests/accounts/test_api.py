@@ -1,8 +1,9 @@
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
+from tests.accounts.support import ALL_SCOPES
 from tests.factories import UserFactory
 
 
@@ -22,7 +23,7 @@ def test_me_requires_authentication_with_the_standard_error_body(api, db):
 
 
 def test_me_with_a_token(api, user):
-    token = Token.objects.create(user=user)
+    token = api_token_create(user=user, name="test", scopes=ALL_SCOPES)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.get(reverse("api-me"))
     assert response.status_code == 200
@@ -108,7 +109,7 @@ def test_schema_is_not_public(client, db):
 def test_a_token_client_gets_answers_in_the_accounts_language(db):
     # given a French-speaking account calling without Accept-Language
     user = UserFactory(username="fr-api", language="fr")
-    token = Token.objects.create(user=user)
+    token = api_token_create(user=user, name="test", scopes=ALL_SCOPES)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     # when it sends something invalid

@@ -1,9 +1,8 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 PROTECTED_GET = [
@@ -12,7 +11,11 @@ PROTECTED_GET = [
     "accounts:password-change-done",
     "home",
 ]
-PROTECTED_POST = ["accounts:token-regenerate", "accounts:token-revoke"]
+PROTECTED_POST = [
+    "accounts:two-factor-backup-codes",
+    "accounts:two-factor-disable",
+    "accounts:api-tokens",
+]
 
 
 # --- role matrix: anonymous vs signed-in --------------------------------------------
@@ -28,7 +31,7 @@ def test_anonymous_cannot_touch_tokens(client, db, name):
     response = client.post(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
-    assert Token.objects.count() == 0
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.parametrize("name", PROTECTED_GET)
@@ -175,39 +178,6 @@ def test_times_are_shown_in_the_users_timezone(client, user):
     client.force_login(user)
     response = client.get(reverse("accounts:profile"))
     assert "Pacific/Noumea" in response.text
-
-
-# --- API token ---------------------------------------------------------------------
-def test_token_is_shown_once_then_only_its_start(client, user):
-    client.force_login(user)
-    response = client.post(reverse("accounts:token-regenerate"), follow=True)
-    token = Token.objects.get(user=user)
-    assert token.key in response.text
-    again = client.get(reverse("accounts:profile"))
-    assert token.key not in again.text
-    assert token.key[:6] in again.text
-
-
-def test_regenerating_invalidates_the_old_token(client, user):
-    client.force_login(user)
-    client.post(reverse("accounts:token-regenerate"))
-    old = Token.objects.get(user=user).key
-    client.post(reverse("accounts:token-regenerate"))
-    assert Token.objects.filter(user=user).count() == 1
-    assert Token.objects.get(user=user).key != old
-
-
-def test_revoke_removes_the_token(client, user):
-    client.force_login(user)
-    client.post(reverse("accounts:token-regenerate"))
-    client.post(reverse("accounts:token-revoke"))
-    assert not Token.objects.filter(user=user).exists()
-
-
-def test_token_actions_need_post(client, user):
-    client.force_login(user)
-    assert client.get(reverse("accounts:token-regenerate")).status_code == 405
-    assert not Token.objects.exists()
 
 
 # --- password change and reset -------------------------------------------------------

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from activations.models import (
     Activation,
     ActivationMember,
@@ -16,6 +16,7 @@ from activations.models import (
     OrganisationMember,
 )
 from activations.permissions import ROLE_ACTIONS, Action
+from tests.accounts.support import ALL_SCOPES
 from tests.activations.api_support import (
     WHO,
     Endpoint,
@@ -681,7 +682,7 @@ def test_supporting_team_refusals_change_nothing(
 # --- authentication and error bodies --------------------------------------------------
 def test_token_authentication_works(activation, member_factory):
     user = member_factory(activation, "volunteer").user
-    token = Token.objects.create(user=user)
+    token = api_token_create(user=user, name="test", scopes=ALL_SCOPES)
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api.get(_detail_url(activation)).status_code == 200

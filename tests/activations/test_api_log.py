@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from activations.models import LogEntry
 from activations.permissions import ROLE_ACTIONS, Action
+from tests.accounts.support import ALL_SCOPES
 from tests.activations.api_support import (
     WHO,
     Endpoint,
@@ -253,7 +254,7 @@ def test_write_refusals_change_nothing(activation, member_factory, payload_for, 
 def test_log_with_a_token(activation, member_factory):
     user = member_factory(activation, "team_lead").user
     assert Action.WRITE_LOG in ROLE_ACTIONS["team_lead"]
-    token = Token.objects.create(user=user)
+    token = api_token_create(user=user, name="test", scopes=ALL_SCOPES)
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.post(_log_url(activation), {"text": "Via l'API"}, format="json")

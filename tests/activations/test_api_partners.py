@@ -10,10 +10,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from activations.models import Agreement, Contact, Organisation, OrganisationMember
+from tests.accounts.support import ALL_SCOPES
 from tests.activations.api_support import (
     WHO,
     actor_for,
@@ -560,7 +561,7 @@ def test_agreement_list_shows_only_visible_agreements(activation, member_factory
 
 def test_token_authentication_works_for_partners(activation, member_factory):
     liaison = member_factory(activation, "liaison").user
-    token = Token.objects.create(user=liaison)
+    token = api_token_create(user=liaison, name="test", scopes=ALL_SCOPES)
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.get(reverse("api-agreement-detail", args=[activation.agreement_id]))

@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from activations.models import Activation, Shift, ShiftAssignment
 from activations.permissions import Action
+from tests.accounts.support import ALL_SCOPES
 from tests.activations.api_support import (
     WHO,
     Endpoint,
@@ -576,7 +577,7 @@ def test_my_shifts_needs_authentication_and_works_with_a_token(
         "not_authenticated",
     )
     volunteer = member_factory(activation, "volunteer").user
-    token = Token.objects.create(user=volunteer)
+    token = api_token_create(user=volunteer, name="test", scopes=ALL_SCOPES)
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.get(reverse("api-my-shifts"))

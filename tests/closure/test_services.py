@@ -206,15 +206,23 @@ def test_purge_erases_only_posts_never_promoted_to_a_case(closed_with_posts):
         assert post.url == ""
         assert (post.author_handle, post.author_name, post.author_id) == ("", "", "")
         assert post.author_meta == {}
-    # the promoted item's posts are kept as they were
-    assert (
-        list(
-            Post.objects.filter(cluster=promoted).values_list(
-                "text", "author_handle", "url", "raw"
-            )
+    # the promoted item's posts keep their text (reports need it), the author
+    # becomes a pseudonym, link and raw payload go (issue 9)
+    from vost.pseudonyms import pseudonym
+
+    assert list(
+        Post.objects.filter(cluster=promoted).values_list(
+            "text", "author_handle", "url", "raw"
         )
-        == promoted_before
-    )
+    ) == [
+        (
+            text,
+            pseudonym(handle, activation_id=activation.pk, platform="mastodon"),
+            "",
+            {},
+        )
+        for text, handle, _url, _raw in promoted_before
+    ]
     on_map.refresh_from_db()
     assert (on_map.author_handle, on_map.post_url, on_map.summary) == ("", "", "")
     purge.refresh_from_db()
@@ -222,7 +230,9 @@ def test_purge_erases_only_posts_never_promoted_to_a_case(closed_with_posts):
         "posts_total": 5,
         "posts_purged": 3,
         "posts_kept": 2,
+        "posts_reduced": 2,
         "map_items_cleared": 1,
+        "map_items_reduced": 0,
     }
     assert Post.objects.filter(activation=activation).count() == 5
     assert activation.log_entries.filter(

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, reverse
-from rest_framework.authtoken.models import Token
 
-from accounts.services import api_token_revoke
+from accounts.services import api_token_create, api_token_revoke
 from activations.models import ActivationMember
 from mapping.models import Incident, MapItem, Verification
 from mapping.ogc.urls import urlpatterns
+from tests.accounts.support import ALL_SCOPES
 from tests.factories import ALL_ROLES, DEFAULT_PASSWORD, UserFactory, make_member
 from tests.mapping.test_ogc_api import make_incident, make_map_item
 from verification.models import Case
@@ -183,7 +183,7 @@ def member(activation):
 
 @pytest.fixture
 def token(member):
-    return Token.objects.create(user=member)
+    return api_token_create(user=member, name="test", scopes=ALL_SCOPES)
 
 
 def landing(client, activation, **headers: str) -> Any:
@@ -270,7 +270,7 @@ def test_a_revoked_token_is_a_401(client, activation, member, token):
         landing(client, activation, Authorization=f"Token {token.key}").status_code
         == 200
     )
-    api_token_revoke(user=member)
+    api_token_revoke(user=member, token_id=token.token.pk)
     # when
     response = landing(client, activation, Authorization=f"Token {token.key}")
     basic_response = landing(
@@ -289,7 +289,7 @@ def test_the_token_of_an_inactive_account_is_a_401(client, activation, member, t
 
 
 def test_a_token_of_a_non_member_is_a_404(client, activation):
-    stranger = Token.objects.create(user=UserFactory())
+    stranger = api_token_create(user=UserFactory(), name="test", scopes=ALL_SCOPES)
     response = landing(client, activation, Authorization=f"Token {stranger.key}")
     assert response.status_code == 404
 

@@ -245,6 +245,7 @@ def test_a_liaison_reads_the_item_and_acknowledges_it(client, activation):
     # then
     assert "Famille bloquée sur le toit, rue des Lilas" in html
     assert 'rel="noopener noreferrer nofollow"' in html
+    assert "account-" in html  # the author is pseudonymised for liaisons (issue 9)
     assert "Montpellier" in html
     assert "Enfants avec eux" in html
     assert "Léa Garnier" in html

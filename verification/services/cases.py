@@ -29,6 +29,7 @@ from accounts.services import notify_translated
 from activations.models import Activation, ActivationMember, LogEntry, Skill
 from activations.permissions import Action, activation_role, role_allows
 from activations.services._common import log
+from audit import services as audit
 from mapping import sync as map_sync
 from monitoring.models import Cluster, Post
 from verification.models import Case, CaseEvent, Credibility, Evidence, Reliability
@@ -517,6 +518,17 @@ def _log_verdict(case: Case, *, by: User, text: str) -> None:
     log(activation=case.activation, text=text, kind=LogEntry.Kind.DECISION, author=by)
 
 
+def _audit_verdict(case: Case, *, by: User, summary: str) -> None:
+    """The verdict's row in the audit trail (same transaction)."""
+    audit.record(
+        action=audit.Action.VERDICT,
+        actor=by,
+        activation=case.activation,
+        obj=case,
+        summary=f"case={case.number} {summary}",
+    )
+
+
 @transaction.atomic
 def case_propose_verdict(
     *, case: Case, by: User, status: str, note: str, version: int | None
@@ -581,6 +593,7 @@ def case_propose_verdict(
             text=_("Verification case #%(number)s closed as unverifiable.")
             % {"number": case.number},
         )
+        _audit_verdict(case, by=by, summary=f"closed={status}")
         return case
     case.proposed_status, case.proposed_by, case.proposed_at = status, by, now
     case.proposal_note, case.reviewed_by = reasoning, None
@@ -600,6 +613,7 @@ def case_propose_verdict(
         "reviewed_by",
         *changed,
     )
+    _audit_verdict(case, by=by, summary=f"proposed={status}")
     _notify_translated(
         users=case_reviewers(activation=case.activation, exclude=by),
         kind="case_review",
@@ -670,6 +684,9 @@ def case_review(
             data={"old": old, "new": proposed.value, "proposed_by": proposer.pk},
         )
         _save(case, "status", "closed_at", "reviewed_by", "proposed_status")
+        _audit_verdict(
+            case, by=by, summary=f"confirmed={proposed.value} proposer={proposer.pk}"
+        )
         _log_verdict(
             case,
             by=by,
@@ -705,6 +722,9 @@ def case_review(
             "proposed_by",
             "proposed_at",
             "proposal_note",
+        )
+        _audit_verdict(
+            case, by=by, summary=f"sent_back={proposed.value} proposer={proposer.pk}"
         )
 
     def texts() -> tuple[str, str]:
@@ -789,6 +809,7 @@ def case_reopen(*, case: Case, by: User, note: str, version: int | None) -> Case
         "proposed_at",
         "proposal_note",
     )
+    _audit_verdict(case, by=by, summary=f"reopened was={old}")
     log(
         activation=case.activation,
         text=_("Verification case #%(number)s reopened (was “%(status)s”): %(note)s")

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activations.models import Activation
 from activations.permissions import Action, activation_get_for_user
 from activations.views._common import activation_context
+from audit import services as audit
 from monitoring.models import Category
 from verification import selectors
 from verification.forms.cases import (
@@ -227,6 +228,14 @@ def _detail(
         forms_["reopen_form"] = ReopenForm(initial=version)
     forms_ |= bound
     post = case.post
+    if post is not None:
+        audit.record_request(
+            request,
+            action=audit.Action.PERSONAL_DATA_VIEW,
+            activation=activation,
+            obj=case,
+            summary=f"case={case.number} post={post.pk}",
+        )
     context |= {
         "case": case,
         "post": post,

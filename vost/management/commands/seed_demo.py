@@ -46,3 +46,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo activation: /a/{activation.slug}/ ({activation.title})"
         )
+        if settings.VOST_2FA_ENFORCED:
+            self.stdout.write(
+                "Coordinators and administrators set up two-factor authentication"
+                " (an authenticator app) at their first login."
+            )
