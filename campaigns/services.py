@@ -124,6 +124,24 @@ def prevention_message_create(
     """A draft message in the team's library."""
     if not team.is_vost_team:
         raise DomainError(_("Only a VOST team has a message library."))
+    message = PreventionMessage(team=team, created_by=by)
+    _message_fill(
+        message, risk=risk, language=language, title=title, text=text, link=link
+    )
+    message.save()
+    return message
+
+
+def _message_fill(
+    message: PreventionMessage,
+    *,
+    risk: str,
+    language: str,
+    title: str,
+    text: str,
+    link: str,
+) -> None:
+    """Check and set a library message's fields (creation and edit share the rules)."""
     text, title = text.strip(), title.strip()
     if not title or not text:
         raise DomainError(_("Give the message a title and a text."), code="empty")
@@ -131,15 +149,8 @@ def prevention_message_create(
         raise DomainError(_("Unknown risk."), code="invalid_risk")
     if language not in Language.values:
         raise DomainError(_("The language must be French or English."))
-    message = PreventionMessage(
-        team=team,
-        risk=risk,
-        language=language,
-        title=title[:120],
-        text=text,
-        link=_clean_link(link),
-        created_by=by,
-    )
+    message.risk, message.language = risk, language
+    message.title, message.text, message.link = title[:120], text, _clean_link(link)
     if len(message.full_text) > MAX_TEXT:
         raise DomainError(
             _("A message with its link is at most %(limit)s characters.")
@@ -147,8 +158,6 @@ def prevention_message_create(
             code="too_long",
         )
     message.full_clean()
-    message.save()
-    return message
 
 
 @transaction.atomic
@@ -168,23 +177,10 @@ def prevention_message_update(
     current = PreventionMessage.objects.select_for_update().get(pk=message.pk)
     if current.team is None:
         raise DomainError(_("The shared library is read-only."), code="shared")
-    text, title = text.strip(), title.strip()
-    if not title or not text:
-        raise DomainError(_("Give the message a title and a text."), code="empty")
-    if risk not in Risk.values:
-        raise DomainError(_("Unknown risk."), code="invalid_risk")
-    if language not in Language.values:
-        raise DomainError(_("The language must be French or English."))
-    current.risk, current.language = risk, language
-    current.title, current.text, current.link = title[:120], text, _clean_link(link)
-    if len(current.full_text) > MAX_TEXT:
-        raise DomainError(
-            _("A message with its link is at most %(limit)s characters.")
-            % {"limit": MAX_TEXT},
-            code="too_long",
-        )
+    _message_fill(
+        current, risk=risk, language=language, title=title, text=text, link=link
+    )
     current.status = PreventionMessage.Status.DRAFT
-    current.full_clean()
     current.save()
     logger.info("prevention message %s edited by %s", current.pk, by.pk)
     return current
