@@ -279,25 +279,7 @@ def run(args: argparse.Namespace, env: dict[str, str], broker_url: str) -> int:
     workers = start_workers(args.ingest_workers, worker_env)
     port = devenv.free_port()
     web = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "benchmarks.bench_triage:wsgi_app()",
-            "--preload",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--worker-class",
-            "gthread" if args.threads > 1 else "sync",
-            "--backlog",
-            "2048",
-            "--keep-alive",
-            "75",
-            "--log-level",
-            "warning",
-        ],
+        bench_triage.gunicorn_command(args, port),
         cwd=ROOT,
         env={**env, "DATABASE_URL": database_url},
         stdout=subprocess.DEVNULL,

@@ -98,6 +98,30 @@ def wait_http(url: str, timeout: float) -> bool:
     return False
 
 
+def gunicorn_command(args: argparse.Namespace, port: int) -> list[str]:
+    """The benchmarks' gunicorn (also used by bench_soak): ``args.workers`` processes
+    of ``args.threads`` threads serving wsgi_app() on the loopback ``port``."""
+    return [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "benchmarks.bench_triage:wsgi_app()",
+        "--preload",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        "gthread" if args.threads > 1 else "sync",
+        "--backlog",
+        "2048",
+        "--keep-alive",
+        "75",  # longer than a volunteer's pause: no reset of an idle connection
+        "--log-level",
+        "warning",
+    ]
+
+
 def wsgi_app() -> Any:
     """gunicorn's entry point (with --preload): vost.wsgi's application with the URL
     map (and scikit-learn, which the monitoring services import) loaded once in the
@@ -733,25 +757,7 @@ def run(args: argparse.Namespace, env: dict[str, str], svc: Any) -> int:
         + ("?options=-c%20jit%3Doff" if args.jit_off else ""),
     }
     web = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "benchmarks.bench_triage:wsgi_app()",
-            "--preload",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--worker-class",
-            "gthread" if args.threads > 1 else "sync",
-            "--backlog",
-            "2048",
-            "--keep-alive",
-            "75",  # longer than a volunteer's pause: no reset of an idle connection
-            "--log-level",
-            "warning",
-        ],
+        gunicorn_command(args, port),
         cwd=ROOT,
         env=web_env,
         stdout=subprocess.DEVNULL,
