@@ -189,7 +189,7 @@ class Stages:
 def instrument(noop: bool) -> Stages:
     from monitoring import neardup_store, services
     from monitoring.models import Category
-    from monitoring.pipeline import neardup
+    from monitoring.pipeline import classify, neardup
 
     stages = Stages()
     stages.wrap(services, "_validate_batch", "validate")
@@ -201,7 +201,7 @@ def instrument(noop: bool) -> Stages:
         (lambda texts, hints: [(h or "fr")[:2] for h in hints]) if noop else None,
     )
     stages.wrap(
-        services,
+        classify,  # imported by services._enrich at call time
         "classify",
         "classify",
         (lambda texts, langs, **kw: [(Category.OTHER_RELEVANT.value, 0.3)] * len(texts))

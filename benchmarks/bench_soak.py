@@ -62,11 +62,14 @@ class Ingestion:
     ended: float = 0.0
 
 
-def start_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+def start_workers(
+    count: int, env: dict[str, str], nice: int = 0
+) -> list[subprocess.Popen[bytes]]:
     log = (ROOT / "var" / "bench_soak_worker.log").open("wb")
     return [
         subprocess.Popen(
             [
+                *(["nice", "-n", str(nice)] if nice else []),
                 str(ROOT / ".venv" / "bin" / "celery"),
                 "-A",
                 "vost",
@@ -210,6 +213,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=5, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ingest-workers", type=int, default=1)
+    parser.add_argument(
+        "--ingest-nice",
+        type=int,
+        default=0,
+        help="run the ingest workers at this nice level (10: what the README "
+        "advises, requests first)",
+    )
     parser.add_argument("--jit-off", action="store_true")
     parser.add_argument(
         "--drain", type=float, default=60.0, help="seconds to wait for the backlog"
@@ -276,7 +286,7 @@ def run(args: argparse.Namespace, env: dict[str, str], broker_url: str) -> int:
     activation = Activation.objects.get(slug=fixture.slug)
     database_url = bench_triage.with_database(env["DATABASE_URL"], DB_NAME)
     worker_env = {**env, "DATABASE_URL": database_url}
-    workers = start_workers(args.ingest_workers, worker_env)
+    workers = start_workers(args.ingest_workers, worker_env, args.ingest_nice)
     port = devenv.free_port()
     web = subprocess.Popen(
         bench_triage.gunicorn_command(args, port),

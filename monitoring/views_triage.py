@@ -315,7 +315,7 @@ def triage_counts(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The live counters (htmx, every 4 s); ``u`` and ``e`` are the urgent and
     escalation figures the page showed, to highlight what is new."""
     activation = activation_get_for_user(
-        user=request.user, slug=slug, action=Action.TRIAGE
+        user=request.user, slug=slug, action=Action.TRIAGE, related=False
     )
     if not request.htmx:
         return _workspace(activation)

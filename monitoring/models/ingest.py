@@ -176,6 +176,11 @@ class Cluster(TimeStampedModel):
                 name="cluster_open_queue_idx",
                 condition=Q(status__in=["new", "in_triage"]),
             ),
+            # the item view's related items: one category, most urgent first
+            models.Index(
+                fields=["activation", "category", "-priority", "-first_seen_at"],
+                name="cluster_related_idx",
+            ),
             models.Index(
                 fields=["claimed_by"],
                 name="cluster_claimed_by_idx",

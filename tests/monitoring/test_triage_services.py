@@ -434,6 +434,94 @@ def test_queue_counts(activation):
     assert (counts.waiting, counts.urgent_waiting, counts.in_triage) == (1, 0, 1)
 
 
+def test_shared_counts_recount_only_my_figure_after_my_decision(
+    activation, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    # given a team-wide snapshot shared by every workspace
+    me = member(activation)
+    for _ in range(3):
+        make_item(activation)
+    first = triage.queue_counts(activation=activation, user=me, shared=True)
+    assert (first.waiting, first.mine_last_hour) == (3, 0)
+    # when I decide one item (which forgets my own figure on commit)
+    item = claim(activation, me)
+    assert item is not None
+    decide(activation, me, item, Kind.NOT_RELEVANT)
+    with django_capture_on_commit_callbacks(execute=True):
+        triage.counts_forget(activation_id=activation.pk, user_id=me.pk, team=False)
+    # then my figure is recounted alone (one query) and the team's comes from the
+    # snapshot, up to COUNTS_MAX_AGE seconds old
+    with django_assert_num_queries(1):
+        after = triage.queue_counts(activation=activation, user=me, shared=True)
+    assert after.mine_last_hour == 1
+    assert after.waiting == first.waiting
+    # and a skip is not a decision that counts
+    other = claim(activation, me)
+    assert other is not None
+    decide(activation, me, other, Kind.SKIP)
+    with django_capture_on_commit_callbacks(execute=True):
+        triage.counts_forget(activation_id=activation.pk, user_id=me.pk, team=False)
+    assert (
+        triage.queue_counts(activation=activation, user=me, shared=True).mine_last_hour
+        == 1
+    )
+
+
+# --- related items -----------------------------------------------------------------------------
+def _related(item: Cluster) -> list[int]:
+    return [c.pk for c in triage.item_view(cluster=item).related]
+
+
+def test_related_items_share_the_category_within_5_km_and_6_hours(activation):
+    from django.contrib.gis.geos import Point
+
+    # given an item in Montpellier and its neighbours
+    item = make_item(activation, category=Category.INFRASTRUCTURE, priority=0.5)
+    close = make_item(activation, category=Category.INFRASTRUCTURE, priority=0.4)
+    closer_in_priority = make_item(
+        activation, category=Category.INFRASTRUCTURE, priority=0.9
+    )
+    other_category = make_item(activation, category=Category.INJURED_DEAD)
+    far = make_item(
+        activation,
+        category=Category.INFRASTRUCTURE,
+        location=Point(4.36, 43.84, srid=4326),  # Nîmes, about 45 km away
+    )
+    earlier = make_item(activation, category=Category.INFRASTRUCTURE)
+    Cluster.objects.filter(pk=earlier.pk).update(
+        first_seen_at=item.first_seen_at
+        - triage.RELATED_WINDOW
+        - dt.timedelta(minutes=1)
+    )
+    # when the item is viewed, then the same-category ones nearby and in the
+    # hours around it are related, most urgent first
+    assert _related(item) == [closer_in_priority.pk, close.pk]
+    assert other_category.pk not in _related(item)
+    assert far.pk not in _related(item)
+
+
+def test_related_items_need_a_location_and_are_bounded(activation, monkeypatch):
+    # an item without a location has no related items
+    unlocated = make_item(activation, category=Category.INFRASTRUCTURE, location=None)
+    make_item(activation, category=Category.INFRASTRUCTURE)
+    assert _related(unlocated) == []
+    # at most RELATED_SCAN candidates are looked at, most urgent first: a far,
+    # urgent item takes the only place and the near one is not reached
+    from django.contrib.gis.geos import Point
+
+    item = make_item(activation, category=Category.DISPLACED, priority=0.1)
+    make_item(
+        activation,
+        category=Category.DISPLACED,
+        priority=0.9,
+        location=Point(4.36, 43.84, srid=4326),
+    )
+    near = make_item(activation, category=Category.DISPLACED, priority=0.2)
+    assert _related(item) == [near.pk]
+    monkeypatch.setattr(triage, "RELATED_SCAN", 1)
+    assert _related(item) == []
+
+
 def test_decisions_schedule_one_learning_task_per_activation_and_undo_window(
     activation, monkeypatch, django_capture_on_commit_callbacks
 ):
