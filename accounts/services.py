@@ -168,15 +168,16 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
 
 
 def api_token_authenticate(*, key: str) -> ApiToken:
-    """The usable token with this key (user and activation loaded), its use noted
-    (at most once a minute); raises ApiTokenError saying why not."""
+    """The usable token with this key (user loaded; the activation of a restricted
+    token loads when asked), its use noted (at most once a minute); raises
+    ApiTokenError saying why not."""
     key = key.strip()
     if not key or len(key) > 200:
         raise ApiTokenError(
             message=gettext("Invalid API token."), reason="empty or too long"
         )
     token = (
-        ApiToken.objects.select_related("user", "activation")
+        ApiToken.objects.select_related("user")
         .filter(key_hash=api_token_hash(key))
         .first()
     )

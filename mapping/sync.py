@@ -83,27 +83,45 @@ def map_items_sync(cluster_ids: Iterable[int]) -> int:
         # The case with a location wins; else the latest one.
         if best is None or found.location is not None or best.location is None:
             cases[found.cluster_id] = found
-    fallback = {
-        p.cluster_id: p
-        for p in Post.objects.filter(cluster_id__in=ids, location__isnull=False)
-        .order_by("cluster_id", "posted_at", "pk")
-        .distinct("cluster_id")
-        .only("pk", "cluster_id", "location")
-    }
     on_map: list[MapItem] = []
     off_map: list[int] = []
+    shown: list[Cluster] = []
     for pk in ids:
         cluster = clusters.get(pk)
-        case = cases.get(pk)
         decided_relevant = (
             cluster is not None
             and cluster.status == Cluster.Status.DONE
             and cluster.decision in ON_MAP_DECISIONS
         )
         # Triaged relevant, or being verified (a case can start from any item).
-        if cluster is None or not (decided_relevant or case is not None):
+        if cluster is None or not (decided_relevant or pk in cases):
             off_map.append(pk)
-            continue
+        else:
+            shown.append(cluster)
+    # another located copy, for the shown items whose case and post have no place
+    # (not asked at all for the usual "not relevant" decision)
+    unplaced = [
+        c.pk
+        for c in shown
+        if (c.pk not in cases or cases[c.pk].location is None)
+        and (c.representative is None or c.representative.location is None)
+    ]
+    fallback = (
+        {
+            p.cluster_id: p
+            for p in Post.objects.filter(
+                cluster_id__in=unplaced, location__isnull=False
+            )
+            .order_by("cluster_id", "posted_at", "pk")
+            .distinct("cluster_id")
+            .only("pk", "cluster_id", "location")
+        }
+        if unplaced
+        else {}
+    )
+    for cluster in shown:
+        pk = cluster.pk
+        case = cases.get(pk)
         post = cluster.representative
         location, radius, place = None, None, ""
         if case is not None and case.location is not None:

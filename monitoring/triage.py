@@ -817,7 +817,9 @@ FROM (
 # Every open workspace polls the counters every few seconds: the team-wide
 # figures are shared for COUNTS_MAX_AGE seconds, the user's own for longer
 # (their decisions forget them at once, see counts_forget_mine).
-COUNTS_MAX_AGE: Final = 2
+# A poll every 4 s (views_triage.COUNTS_REFRESH_SECONDS) served figures at most
+# 1 s old shows a change within 4 + 1 s: the "within 5 s".
+COUNTS_MAX_AGE: Final = 1
 _MINE_MAX_AGE: Final = 120
 
 

@@ -228,6 +228,9 @@ def _counts_context(
     }
 
 
+_URL_MARK: Final = 987654321  # a number no other part of the URL holds
+
+
 def _item_url(activation: Activation, cluster_id: int) -> str:
     return reverse("monitoring:triage-item", args=[activation.slug, cluster_id])
 
@@ -262,7 +265,9 @@ def triage_workspace(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
     )
     now = timezone.now()
     context = activation_context(user=request.user, activation=activation, tab="triage")
-    context |= _counts_context(activation, request.user)
+    # the figures every open workspace shares (up to COUNTS_MAX_AGE seconds old,
+    # as the poll that refreshes them): one count of a large queue less per page
+    context |= _counts_context(activation, request.user, shared=True)
     claims = list(triage.my_claims(activation=activation, user=request.user))
     live = sorted(
         (c for c in claims if c.lease_expires_at and c.lease_expires_at >= now),
@@ -285,7 +290,10 @@ def triage_workspace(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
         ).get_page(request.GET.get("page"))
         categories = dict(Category.choices)
         platforms = dict(Platform.choices)
+        # one reverse() for the page, not one {% url %} per row
+        url_of = _item_url(activation, _URL_MARK).replace(str(_URL_MARK), "{}", 1)
         for cluster in page.object_list:
+            cluster.url = url_of.format(cluster.pk)  # type: ignore[attr-defined]
             cluster.level = priority_level(cluster.priority)  # type: ignore[attr-defined]
             # labels looked up once per page (get_FOO_display rebuilds the choices
             # dictionary on every call: 100 times for a page of 50 rows)
