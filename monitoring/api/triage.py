@@ -693,9 +693,17 @@ class TriageCountsApi(ActivationApi):
     activation_actions = {"GET": Action.TRIAGE}
 
     class Output(serializers.Serializer[Any]):
-        waiting = serializers.IntegerField(help_text="Open items nobody holds.")
+        waiting = serializers.IntegerField(
+            help_text="Open items nobody holds, counted up to 5000 (see waiting_more)."
+        )
         urgent_waiting = serializers.IntegerField(
-            help_text="Of which predicted urgent."
+            help_text="Of which predicted urgent, counted up to 5000."
+        )
+        waiting_more = serializers.BooleanField(
+            help_text="true: more than `waiting` items wait (the count stops at 5000)."
+        )
+        urgent_more = serializers.BooleanField(
+            help_text="true: more than `urgent_waiting` urgent items wait."
         )
         in_triage = serializers.IntegerField(help_text="Held under a live lease.")
         decided_last_hour = serializers.IntegerField()

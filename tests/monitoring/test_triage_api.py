@@ -785,6 +785,8 @@ def test_counts(activation):
         "decided_last_hour": 1,
         "mine_last_hour": 1,
         "open_escalations": 0,
+        "waiting_more": False,
+        "urgent_more": False,
     }
 
 

@@ -237,6 +237,24 @@ def test_workspace_offers_next_with_the_waiting_count(client, activation):
     assert "queue-table" not in html  # volunteers get no table
 
 
+def test_workspace_shows_a_capped_count_with_a_plus(client, activation, monkeypatch):
+    from monitoring import triage
+
+    # given more waiting items than the counters count
+    monkeypatch.setattr(triage, "COUNT_CAP", 2)
+    for _ in range(3):
+        make_item(activation, priority=0.9)
+    client.force_login(_member(activation, Role.VOLUNTEER))
+    # when the page and the poll are read
+    page = client.get(_url("triage", activation)).content.decode()
+    poll = client.get(
+        _url("triage-counts", activation) + "?u=2&e=0", headers=HTMX
+    ).content.decode()
+    # then both say "2+"
+    assert "(2+)" in page
+    assert "<dd>2+</dd>" in poll
+
+
 def test_workspace_says_the_queue_is_empty(client, activation):
     client.force_login(_member(activation, Role.VOLUNTEER))
     response = client.get(_url("triage", activation))

@@ -434,6 +434,26 @@ def test_queue_counts(activation):
     assert (counts.waiting, counts.urgent_waiting, counts.in_triage) == (1, 0, 1)
 
 
+def test_counts_stop_at_the_cap_and_say_there_are_more(activation, monkeypatch):
+    # given more waiting and urgent items than the cap
+    monkeypatch.setattr(triage, "COUNT_CAP", 2)
+    me = member(activation)
+    for _ in range(3):
+        make_item(activation, priority=0.9)
+    make_item(activation, priority=0.1)
+    held = claim(activation, member(activation))
+    assert held is not None
+    # when
+    counts = triage.queue_counts(activation=activation, user=me)
+    # then the figures stop at the cap and say so; the rest stays exact
+    assert (counts.waiting, counts.waiting_more) == (2, True)
+    assert (counts.urgent_waiting, counts.urgent_more) == (2, False)
+    assert counts.in_triage == 1
+    make_item(activation, priority=0.95)
+    counts = triage.queue_counts(activation=activation, user=me)
+    assert (counts.urgent_waiting, counts.urgent_more) == (2, True)
+
+
 def test_shared_counts_recount_only_my_figure_after_my_decision(
     activation, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
