@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -50,6 +51,9 @@ from monitoring.forms_triage import (
     return_query,
 )
 from monitoring.models import Category, Cluster, Platform, Post, TriageDecision
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 from monitoring.templatetags.monitoring_tags import http_url
 from vost.exceptions import ConflictError, DomainError
 from vost.http import AuthenticatedHttpRequest
@@ -228,6 +232,21 @@ def _counts_context(
     }
 
 
+class _CappedPaginator(Paginator[Cluster]):
+    """Counts the open queue up to triage.COUNT_CAP items (a bounded subquery): in a
+    surge it holds hundreds of thousands, and the team lead's table then says
+    "page 1 of 100+" instead of counting them all on every load."""
+
+    more = False
+
+    @cached_property
+    def count(self) -> int:
+        queryset = cast("QuerySet[Cluster]", self.object_list)
+        found = queryset[: triage.COUNT_CAP + 1].count()
+        self.more = found > triage.COUNT_CAP
+        return min(found, triage.COUNT_CAP)
+
+
 _URL_MARK: Final = 987654321  # a number no other part of the URL holds
 
 
@@ -284,7 +303,7 @@ def triage_workspace(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
     if context["can"][Action.TRIAGE_BULK]:
         sources = list(selectors.source_list(activation=activation))
         filters = QueueFilterForm(request.GET, sources=sources)
-        page = Paginator(
+        page = _CappedPaginator(
             triage.queue_list(activation=activation, filters=filters.queue_filters()),
             PAGE_SIZE,
         ).get_page(request.GET.get("page"))
@@ -306,9 +325,14 @@ def triage_workspace(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
                 if post
                 else ""
             )
+        paginator = page.paginator
+        assert isinstance(paginator, _CappedPaginator)  # noqa: S101
         context |= {
             "filters": filters,
             "page": page,
+            "page_total": f"{paginator.num_pages}+"
+            if paginator.more
+            else str(paginator.num_pages),
             "query": filters.query(),
             "return_query": filters.query(page=str(page.number)),
             "bulk_form": BulkForm(),

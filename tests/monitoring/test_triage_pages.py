@@ -255,6 +255,23 @@ def test_workspace_shows_a_capped_count_with_a_plus(client, activation, monkeypa
     assert "<dd>2+</dd>" in poll
 
 
+def test_lead_table_counts_pages_up_to_the_cap(client, activation, monkeypatch):
+    from monitoring import triage, views_triage
+
+    # given a queue longer than the counters count, one row per page
+    monkeypatch.setattr(triage, "COUNT_CAP", 2)
+    monkeypatch.setattr(views_triage, "PAGE_SIZE", 1)
+    for _ in range(3):
+        make_item(activation)
+    client.force_login(_member(activation, Role.TEAM_LEAD))
+    # when the team lead opens the table, then the third page is not counted
+    html = client.get(_url("triage", activation)).content.decode()
+    assert "Page 1 of 2+" in html
+    # and the page the count reaches is served
+    html = client.get(_url("triage", activation) + "?page=2").content.decode()
+    assert "Page 2 of 2+" in html
+
+
 def test_workspace_says_the_queue_is_empty(client, activation):
     client.force_login(_member(activation, Role.VOLUNTEER))
     response = client.get(_url("triage", activation))
