@@ -1,6 +1,8 @@
 """Campaign and watch pages: who may see and do what (role and organisation
 matrix), bad input, CSRF."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -53,8 +55,11 @@ def world(activation, make_campaign, coordinator, liaison):
         title="Canicule",
         text="Buvez de l’eau.",
     )
+    # a second later than the first campaign's post (never the same moment: the
+    # same message cannot be scheduled twice on a channel at one time)
     approved = make_campaign(
-        title="Approuvée", times=[campaign.posts.get().scheduled_at.replace(second=1)]
+        title="Approuvée",
+        times=[campaign.posts.get().scheduled_at + dt.timedelta(seconds=1)],
     )
     services.campaign_approve(campaign=approved, by=liaison)
     make_due(approved)
