@@ -303,10 +303,11 @@ def triage_workspace(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
     if context["can"][Action.TRIAGE_BULK]:
         sources = list(selectors.source_list(activation=activation))
         filters = QueueFilterForm(request.GET, sources=sources)
-        page = _CappedPaginator(
+        paginator = _CappedPaginator(
             triage.queue_list(activation=activation, filters=filters.queue_filters()),
             PAGE_SIZE,
-        ).get_page(request.GET.get("page"))
+        )
+        page = paginator.get_page(request.GET.get("page"))
         categories = dict(Category.choices)
         platforms = dict(Platform.choices)
         # one reverse() for the page, not one {% url %} per row
@@ -325,8 +326,6 @@ def triage_workspace(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
                 if post
                 else ""
             )
-        paginator = page.paginator
-        assert isinstance(paginator, _CappedPaginator)  # noqa: S101
         context |= {
             "filters": filters,
             "page": page,

@@ -267,6 +267,7 @@ def test_lead_table_counts_pages_up_to_the_cap(client, activation, monkeypatch):
     # when the team lead opens the table, then the third page is not counted
     html = client.get(_url("triage", activation)).content.decode()
     assert "Page 1 of 2+" in html
+    assert "More than 2 open items" in html
     # and the page the count reaches is served
     html = client.get(_url("triage", activation) + "?page=2").content.decode()
     assert "Page 2 of 2+" in html
